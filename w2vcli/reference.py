@@ -1,0 +1,205 @@
+r"""A slow, obviously correct NumPy reference for the word2vec losses and gradients.
+
+This is the oracle every fast kernel is tested against, written in the shapes of the CS224n
+word2vec assignment (Stanford CS224n, assignment 2): a centre word ``c`` with centre ("input")
+vector :math:`v_c` (a row of ``center_vectors``, shape ``(V, d)``), an outside word ``o`` with
+outside ("output") vector :math:`u_o` (a row of ``outside_vectors``, shape ``(V, d)``; the
+handout's :math:`U` transposed).
+
+Naive softmax (Mikolov et al. 2013a; CS224n eq. 2):
+
+.. math::
+    \hat y = \mathrm{softmax}(U v_c), \quad J = -\log \hat y_o, \quad
+    \frac{\partial J}{\partial v_c} = U^\top(\hat y - y), \quad
+    \frac{\partial J}{\partial u_w} = (\hat y_w - y_w)\, v_c
+
+Negative sampling with noise words :math:`w_1..w_K` (Mikolov et al. 2013b, eq. 4):
+
+.. math::
+    J = -\log\sigma(u_o^\top v_c) - \sum_k \log\sigma(-u_{w_k}^\top v_c)
+
+    \frac{\partial J}{\partial v_c} = (\sigma(u_o^\top v_c) - 1)\,u_o
+        + \sum_k \sigma(u_{w_k}^\top v_c)\,u_{w_k}, \quad
+    \frac{\partial J}{\partial u_o} = (\sigma(u_o^\top v_c) - 1)\,v_c, \quad
+    \frac{\partial J}{\partial u_{w_k}} = \sigma(u_{w_k}^\top v_c)\,v_c
+
+where a noise word drawn more than once contributes once per draw (its gradients are summed).
+Skip-gram sums :math:`J` over the outside words of a centre word's window. Everything here is
+float64 and allocates freely; use it for checking, not training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+LossAndGradient = Callable[..., tuple[float, np.ndarray, np.ndarray]]
+
+
+def sigmoid(x: np.ndarray | float) -> np.ndarray | float:
+    """The logistic function 1 / (1 + exp(-x)), computed without overflow for large |x|."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    ex = np.exp(x[~pos])
+    out[~pos] = ex / (1.0 + ex)
+    return out if out.ndim else float(out)
+
+
+def log_sigmoid(x: np.ndarray | float) -> np.ndarray | float:
+    """log(sigmoid(x)) = -log(1 + exp(-x)), stable for large |x|."""
+    return -np.logaddexp(0.0, -np.asarray(x, dtype=np.float64))
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Softmax of a 1-D array, shifted by its maximum for stability."""
+    z = np.exp(x - np.max(x))
+    return z / z.sum()
+
+
+def naive_softmax_loss_and_gradient(
+    center_vec: np.ndarray, outside_idx: int, outside_vectors: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Cross-entropy loss of the full softmax for one (centre, outside) pair.
+
+    Args:
+        center_vec: float ``(d,)`` centre vector :math:`v_c`.
+        outside_idx: id of the outside word ``o``.
+        outside_vectors: float ``(V, d)`` outside vectors (rows :math:`u_w`).
+
+    Returns:
+        ``(loss, grad_center_vec (d,), grad_outside_vectors (V, d))``.
+    """
+    y_hat = softmax(outside_vectors @ center_vec)
+    loss = -float(np.log(y_hat[outside_idx]))
+    delta = y_hat.copy()
+    delta[outside_idx] -= 1.0
+    return loss, outside_vectors.T @ delta, np.outer(delta, center_vec)
+
+
+def neg_sampling_loss_and_gradient(
+    center_vec: np.ndarray,
+    outside_idx: int,
+    outside_vectors: np.ndarray,
+    negative_indices: Sequence[int],
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Negative-sampling loss for one (centre, outside) pair and K given noise words.
+
+    Args:
+        center_vec: float ``(d,)`` centre vector :math:`v_c`.
+        outside_idx: id of the outside word ``o``.
+        outside_vectors: float ``(V, d)`` outside vectors.
+        negative_indices: ``K`` noise-word ids; repeats count once per occurrence.
+
+    Returns:
+        ``(loss, grad_center_vec (d,), grad_outside_vectors (V, d))``; rows of words that are
+        neither ``o`` nor a noise word are zero.
+    """
+    grad_outside = np.zeros_like(outside_vectors, dtype=np.float64)
+    score = float(outside_vectors[outside_idx] @ center_vec)
+    loss = -float(log_sigmoid(score))
+    g = sigmoid(score) - 1.0
+    grad_center = g * outside_vectors[outside_idx]
+    grad_outside[outside_idx] += g * center_vec
+    for k in negative_indices:
+        score = float(outside_vectors[k] @ center_vec)
+        loss -= float(log_sigmoid(-score))
+        g = sigmoid(score)
+        grad_center = grad_center + g * outside_vectors[k]
+        grad_outside[k] += g * center_vec
+    return loss, grad_center, grad_outside
+
+
+def skipgram(
+    center_idx: int,
+    outside_indices: Sequence[int],
+    center_vectors: np.ndarray,
+    outside_vectors: np.ndarray,
+    loss_and_gradient: LossAndGradient = naive_softmax_loss_and_gradient,
+    negatives: Sequence[Sequence[int]] | None = None,
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Skip-gram loss of one centre word: the sum over the outside words of its window.
+
+    Args:
+        center_idx: id of the centre word.
+        outside_indices: ids of the outside words in the window (any length, repeats allowed).
+        center_vectors: float ``(V, d)`` centre vectors (rows :math:`v_w`).
+        outside_vectors: float ``(V, d)`` outside vectors (rows :math:`u_w`).
+        loss_and_gradient: :func:`naive_softmax_loss_and_gradient` or
+            :func:`neg_sampling_loss_and_gradient`.
+        negatives: with negative sampling, the noise ids for each outside word in turn.
+
+    Returns:
+        ``(loss, grad_center_vectors (V, d), grad_outside_vectors (V, d))``.
+    """
+    loss = 0.0
+    grad_center = np.zeros_like(center_vectors, dtype=np.float64)
+    grad_outside = np.zeros_like(outside_vectors, dtype=np.float64)
+    v_c = center_vectors[center_idx]
+    for j, o in enumerate(outside_indices):
+        extra = () if negatives is None else (negatives[j],)
+        pair_loss, g_c, g_out = loss_and_gradient(v_c, o, outside_vectors, *extra)
+        loss += pair_loss
+        grad_center[center_idx] += g_c
+        grad_outside += g_out
+    return loss, grad_center, grad_outside
+
+
+def sgns_sgd_step(
+    center_vectors: np.ndarray,
+    outside_vectors: np.ndarray,
+    center_idx: int,
+    outside_idx: int,
+    negative_indices: Sequence[int],
+    alpha: float,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """One SGD step of skip-gram negative sampling on a single (centre, outside) pair.
+
+    ``theta <- theta - alpha * grad`` for :math:`v_c`, :math:`u_o` and the noise rows, all
+    gradients taken at the parameters before the step. Noise ids equal to ``outside_idx`` are
+    skipped, as word2vec.c does (``if (target == word) continue``).
+
+    Returns:
+        ``(new_center_vectors, new_outside_vectors, loss)``: float64 copies, and the pair's loss
+        before the step.
+    """
+    negs = [k for k in negative_indices if k != outside_idx]
+    loss, g_c, g_out = neg_sampling_loss_and_gradient(
+        center_vectors[center_idx].astype(np.float64),
+        outside_idx,
+        outside_vectors.astype(np.float64),
+        negs,
+    )
+    new_center = center_vectors.astype(np.float64)
+    new_center[center_idx] -= alpha * g_c
+    return new_center, outside_vectors.astype(np.float64) - alpha * g_out, loss
+
+
+def numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6
+) -> np.ndarray:
+    """Central finite-difference gradient of a scalar function of a float64 array.
+
+    ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`` for every element ``i``; ``x`` is restored.
+    """
+    grad = np.zeros_like(x, dtype=np.float64)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = x[i]
+        x[i] = old + eps
+        f_plus = f(x)
+        x[i] = old - eps
+        f_minus = f(x)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest elementwise ``|a - b| / max(1, |a|, |b|)``, the gradient-check criterion."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))))

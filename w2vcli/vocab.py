@@ -1,0 +1,158 @@
+"""The vocabulary: words, their counts, and the tables training draws from.
+
+Words are sorted by count, most frequent first, ties broken by first appearance in the corpus
+(so the order is deterministic and matches what word2vec.c writes). Id ``i`` is the row of the
+word in every matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from w2vcli.errors import CorpusError
+
+
+@dataclass
+class Vocab:
+    """Words sorted by descending count.
+
+    Attributes:
+        words: ``V`` words; ``words[i]`` has id ``i``.
+        counts: int64 ``(V,)`` corpus counts, non-increasing.
+        index: word -> id.
+    """
+
+    words: list[str]
+    counts: np.ndarray
+    index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.counts = np.ascontiguousarray(self.counts, dtype=np.int64)
+        if len(self.words) != len(self.counts):
+            raise ValueError(f"{len(self.words)} words but {len(self.counts)} counts")
+        self.index = {w: i for i, w in enumerate(self.words)}
+        if len(self.index) != len(self.words):
+            raise ValueError("duplicate words in vocabulary")
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.index
+
+    @property
+    def total(self) -> int:
+        """Sum of the counts of all vocabulary words (word2vec.c's ``train_words``)."""
+        return int(self.counts.sum())
+
+    @classmethod
+    def from_counts(
+        cls,
+        words: Sequence[str],
+        counts: np.ndarray,
+        min_count: int = 5,
+        max_vocab: int | None = None,
+    ) -> tuple["Vocab", np.ndarray]:
+        """Build the vocabulary from every distinct word of a corpus.
+
+        Args:
+            words: distinct words in order of first appearance.
+            counts: int64 ``(n,)`` count of each of ``words``.
+            min_count: words seen fewer times are dropped.
+            max_vocab: keep at most this many of the most frequent words (``None``: no limit).
+
+        Returns:
+            ``(vocab, remap)`` where ``remap`` is int32 ``(n,)`` giving each input word's id in
+            the vocabulary, or -1 for dropped words.
+
+        Raises:
+            CorpusError: no word is left (the message says what ``--min-count`` would keep some).
+        """
+        counts = np.asarray(counts, dtype=np.int64)
+        n = len(words)
+        if n == 0:
+            raise CorpusError(
+                "the corpus has no tokens; check the file, or try --tokenizer whitespace"
+            )
+        # Descending count, then first appearance: lexsort's last key is the primary one.
+        order = np.lexsort((np.arange(n), -counts))
+        keep = order[counts[order] >= min_count]
+        if max_vocab is not None:
+            keep = keep[:max_vocab]
+        if len(keep) == 0:
+            top = int(counts.max())
+            raise CorpusError(
+                f"no word occurs at least --min-count {min_count} times "
+                f"({n:,} distinct words, the most frequent seen {top:,} times); "
+                f"use --min-count {top} or lower"
+            )
+        remap = np.full(n, -1, dtype=np.int32)
+        remap[keep] = np.arange(len(keep), dtype=np.int32)
+        return cls([words[i] for i in keep], counts[keep]), remap
+
+    def keep_probabilities(self, sample: float) -> np.ndarray:
+        """Probability of keeping each occurrence of a word under frequent-word subsampling.
+
+        ``p = min(1, sqrt(t / f) + t / f)`` with ``f = count / total`` and ``t = sample``: the
+        formula of word2vec.c (and gensim, fastText); Mikolov et al. 2013, "Distributed
+        Representations of Words and Phrases", section 2.3, give the simpler ``1 - sqrt(t/f)``
+        discard probability that this refines. ``sample <= 0`` keeps everything.
+
+        Returns:
+            float32 ``(V,)`` in ``(0, 1]``.
+        """
+        if sample <= 0:
+            return np.ones(len(self), dtype=np.float32)
+        ratio = sample * self.total / self.counts.astype(np.float64)
+        return np.minimum(1.0, np.sqrt(ratio) + ratio).astype(np.float32)
+
+    def noise_distribution(self, exponent: float = 0.75) -> np.ndarray:
+        """The unigram noise distribution raised to ``exponent``, normalised.
+
+        Negative samples are drawn with ``P(w) ∝ count(w) ** 0.75`` (Mikolov et al. 2013,
+        section 2.2; word2vec.c's ``InitUnigramTable``).
+
+        Returns:
+            float64 ``(V,)`` summing to 1.
+        """
+        weights = self.counts.astype(np.float64) ** exponent
+        return weights / weights.sum()
+
+
+def alias_table(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's alias table for O(1) sampling from a discrete distribution (Vose's method).
+
+    To draw: pick a column ``i`` uniformly in ``[0, V)`` and a uniform 32-bit ``u``; the sample
+    is ``i`` if ``u < threshold[i]`` else ``alias[i]``. This replaces word2vec.c's 1e8-entry
+    unigram table (400 MB) with two ``V``-entry arrays, and is exact up to 2**-32.
+
+    Args:
+        probabilities: float ``(V,)``, non-negative, summing to 1.
+
+    Returns:
+        ``(threshold, alias)``: uint32 ``(V,)`` acceptance thresholds scaled to 2**32 (a column
+        that always accepts has threshold 2**32 - 1 and alias equal to itself), and int32
+        ``(V,)`` alias ids.
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    n = len(p)
+    scaled = p * n
+    alias = np.arange(n, dtype=np.int32)
+    accept = np.ones(n, dtype=np.float64)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s = small.pop()
+        g = large[-1]
+        accept[s] = scaled[s]
+        alias[s] = g
+        scaled[g] -= 1.0 - scaled[s]
+        if scaled[g] < 1.0:
+            large.pop()
+            small.append(g)
+    # Whatever is left has probability 1 up to rounding.
+    threshold = np.minimum(accept * 2.0**32, 2.0**32 - 1).astype(np.uint32)
+    return threshold, alias
