@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from w2vcli import reference as ref
-from w2vcli.kernels import PairBatchParams, sg_ns_pair_batch, sgns_pair_update
+from w2vcli.kernels import (
+    PairBatchParams,
+    hogbatch_window_update,
+    sg_ns_hogbatch_batch,
+    sg_ns_pair_batch,
+    sgns_pair_update,
+)
 
 V, D = 12, 16
 
@@ -48,7 +54,7 @@ def test_pair_update_descends_the_loss():
     assert all(b <= a + 1e-9 for a, b in zip(losses, losses[1:]))
 
 
-def _batch(seed, chunk_starts, window=3, negative=4, words_before=0):
+def _batch(seed, chunk_starts, window=3, negative=4, words_before=0, kernel=sg_ns_pair_batch):
     rng = np.random.default_rng(7)
     ids = rng.integers(0, V, size=400).astype(np.int32)
     ends = np.arange(40, 401, 40, dtype=np.int64)
@@ -57,7 +63,7 @@ def _batch(seed, chunk_starts, window=3, negative=4, words_before=0):
     alias = np.arange(V, dtype=np.int32)
     w_in, w_out = _weights()
     params = PairBatchParams(window, negative, 0.025, 0.0001, words_before, 4000, seed)
-    stats = sg_ns_pair_batch(w_in, w_out, ids, ends, np.array(chunk_starts, dtype=np.int64), keep, threshold, alias, params)
+    stats = kernel(w_in, w_out, ids, ends, np.array(chunk_starts, dtype=np.int64), keep, threshold, alias, params)
     return w_in, w_out, stats
 
 
@@ -88,3 +94,38 @@ def test_empty_chunks_train_nothing():
     in2, out2, stats = _batch(5, [3, 3, 3])
     assert not stats.any()
     assert np.array_equal(in2, before_in) and np.array_equal(out2, before_out)
+
+
+@pytest.mark.parametrize(
+    "context,center,negatives",
+    [
+        ([1, 2, 4, 5], 3, [6, 7, 8, 9, 10]),
+        ([1, 1, 2], 0, [5, 5, 6]),  # repeated outside and noise words: gradients summed
+        ([2, 4], 7, [7, 8, 7]),  # noise equal to the centre word: skipped
+    ],
+)
+def test_hogbatch_window_equals_reference_step(context, center, negatives):
+    """Up to the sigmoid table (about 3e-3 in sigmoid), the update is the reference's."""
+    w_in, w_out = _weights(2)
+    alpha = 0.1
+    exp_in, exp_out, exp_loss = ref.window_sgd_step(w_in, w_out, context, center, negatives, alpha)
+    outs = np.array([center] + [-1 if k == center else k for k in negatives], dtype=np.int32)
+    ctx = np.array(context, dtype=np.int32)
+    coef = np.empty((len(ctx), len(outs)), dtype=np.float32)
+    d_in = np.empty((len(ctx), D), dtype=np.float32)
+    d_out = np.empty((len(outs), D), dtype=np.float32)
+    before_in, before_out = w_in.copy(), w_out.copy()
+    loss = hogbatch_window_update(w_in, w_out, ctx, outs, alpha, coef, d_in, d_out)
+    for got, before, expected in ((w_in, before_in, exp_in), (w_out, before_out, exp_out)):
+        step, exp_step = got - before, expected - before
+        assert np.abs(step - exp_step).max() <= 0.01 * np.abs(exp_step).max()
+        assert not step[np.abs(exp_step).sum(axis=1) == 0].any()  # untouched rows stay put
+    assert loss == pytest.approx(exp_loss, rel=1e-2)
+
+
+def test_hogbatch_batch_trains_like_pair_batch():
+    """Same data and seed: both kernels see about the same pairs and reach a similar loss."""
+    pair = _batch(5, [0, 10])[2]
+    hog = _batch(5, [0, 10], kernel=sg_ns_hogbatch_batch)[2]
+    assert hog[0, 1] == pytest.approx(pair[0, 1], rel=0.1)
+    assert hog[0, 0] / hog[0, 1] == pytest.approx(pair[0, 0] / pair[0, 1], rel=0.05)

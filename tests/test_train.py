@@ -49,10 +49,11 @@ def _group_recall(vocab, w_in, k=5):
 CONFIG = dict(dim=20, window=3, negative=5, sample=0, epochs=4, alpha=0.025, seed=3)
 
 
+@pytest.mark.parametrize("kernel", ["hogbatch", "pair"])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_finds_planted_neighbours_and_loss_falls(planted, threads):
+def test_finds_planted_neighbours_and_loss_falls(planted, threads, kernel):
     vocab, corpus = planted
-    result = train(vocab, corpus, TrainConfig(threads=threads, **CONFIG))
+    result = train(vocab, corpus, TrainConfig(threads=threads, kernel=kernel, **CONFIG))
     assert _group_recall(vocab, result.w_in) > 0.9
     losses = [e.mean_loss for e in result.epochs]
     assert losses[-1] < losses[0]

@@ -177,6 +177,39 @@ def sgns_sgd_step(
     return new_center, outside_vectors.astype(np.float64) - alpha * g_out, loss
 
 
+def window_sgd_step(
+    input_vectors: np.ndarray,
+    output_vectors: np.ndarray,
+    context_indices: Sequence[int],
+    center_idx: int,
+    negative_indices: Sequence[int],
+    alpha: float,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """One minibatch SGD step over a window with shared noise words (HogBatch, Ji et al. 2016).
+
+    The loss is the sum, over the window's outside words ``i``, of the negative-sampling loss of
+    predicting the centre word from ``input_vectors[i]`` against the same noise words (word2vec.c's
+    skip-gram orientation). All gradients are taken before the step; noise ids equal to the
+    centre word are skipped.
+
+    Returns:
+        ``(new_input_vectors, new_output_vectors, loss)``: float64 copies and the loss before
+        the step.
+    """
+    negs = [k for k in negative_indices if k != center_idx]
+    w_in = input_vectors.astype(np.float64)
+    w_out = output_vectors.astype(np.float64)
+    grad_in = np.zeros_like(w_in)
+    grad_out = np.zeros_like(w_out)
+    loss = 0.0
+    for i in context_indices:
+        pair_loss, g_in, g_out = neg_sampling_loss_and_gradient(w_in[i], center_idx, w_out, negs)
+        loss += pair_loss
+        grad_in[i] += g_in
+        grad_out += g_out
+    return w_in - alpha * grad_in, w_out - alpha * grad_out, loss
+
+
 def numerical_gradient(
     f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6
 ) -> np.ndarray:

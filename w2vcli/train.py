@@ -23,6 +23,10 @@ from w2vcli.vocab import Vocab, alias_table
 BATCH_WORDS_PER_THREAD = 50_000
 
 
+#: Batch kernels of :mod:`w2vcli.kernels` by ``--kernel`` name.
+KERNELS = {"hogbatch": "sg_ns_hogbatch_batch", "pair": "sg_ns_pair_batch"}
+
+
 class TrainingDivergedError(W2VError):
     """The loss or the weights became NaN or infinite."""
 
@@ -54,6 +58,7 @@ class TrainConfig:
     ns_exponent: float = 0.75
     threads: int | None = None
     seed: int = 1
+    kernel: str = "hogbatch"
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first parameter out of range."""
@@ -66,6 +71,7 @@ class TrainConfig:
             (self.alpha > 0, "alpha must be positive"),
             (0 <= self.min_alpha <= self.alpha, "min-alpha must be between 0 and alpha"),
             (self.threads is None or self.threads >= 1, "threads must be at least 1"),
+            (self.kernel in KERNELS, f"kernel must be one of {', '.join(KERNELS)}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -209,9 +215,10 @@ def train(
         ValueError: a hyper-parameter is out of range.
         TrainingDivergedError: the loss or the weights became NaN or infinite.
     """
-    from w2vcli.kernels import PairBatchParams, sg_ns_pair_batch
+    from w2vcli import kernels
 
     config.validate()
+    batch_kernel = getattr(kernels, KERNELS[config.kernel])
     threads = config.threads or os.cpu_count() or 1
     set_threads(threads)
     w_in, w_out = init_weights(len(vocab), config.dim, config.seed)
@@ -222,7 +229,7 @@ def train(
     total_words = n_words * config.epochs
 
     def call(chunks: np.ndarray, words_before: int, seed: int) -> np.ndarray:
-        params = PairBatchParams(
+        params = kernels.PairBatchParams(
             window=int(config.window),
             negative=int(config.negative),
             alpha_start=float(config.alpha),
@@ -231,7 +238,7 @@ def train(
             total_words=int(max(total_words, 1)),
             seed=int(seed),
         )
-        return sg_ns_pair_batch(
+        return batch_kernel(
             w_in, w_out, corpus.ids, ends, chunks, keep_prob, threshold, alias, params
         )
 
