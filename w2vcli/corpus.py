@@ -1,17 +1,25 @@
-"""The encoded corpus: every in-vocabulary token as an int32 id, with sentence boundaries.
+"""The encoded corpus: every in-vocabulary token as an int32 id, with sentence boundaries, on disk.
 
 Reading is one pass over the text, so standard input works and the slow part (tokenizing) is
 done once. While reading, each distinct word gets a provisional id in order of first appearance
-and the provisional ids are stored; the vocabulary (:class:`~w2vcli.vocab.Vocab`) is then built
-from the counts (pass 1), and the stored ids are mapped to vocabulary ids with out-of-vocabulary
-tokens removed, as word2vec.c and gensim do before windowing (pass 2, vectorised in NumPy).
+and the provisional ids are appended to a file; the vocabulary (:class:`~w2vcli.vocab.Vocab`) is
+then built from the counts (pass 1), and the stored ids are mapped to vocabulary ids, with
+out-of-vocabulary tokens removed as word2vec.c and gensim do before windowing (pass 2, in NumPy,
+a block at a time).
+
+The encoded ids and sentence ends live in files in a temporary directory and training reads them
+a batch at a time (:meth:`Corpus.read_batch`), so a corpus larger than RAM trains with resident
+memory bounded by the model, the vocabulary and one batch. They are read with ``readinto``, not
+memory-mapped: pages of a mapping stay resident (and count in RSS) once touched.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
+import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -19,37 +27,122 @@ from w2vcli.errors import CorpusError
 from w2vcli.tokenize import iter_sentences
 from w2vcli.vocab import Vocab
 
-_FLUSH_TOKENS = 1 << 20
+#: Tokens held in memory before they are appended to the provisional-id file, and per block of
+#: the remapping pass.
+BLOCK_TOKENS = 1 << 20
 
 
-@dataclass
+def _read_at(handle, dtype: np.dtype, offset: int, count: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Read ``count`` items of ``dtype`` at item ``offset`` of an open binary file."""
+    itemsize = np.dtype(dtype).itemsize
+    if out is None:
+        out = np.empty(count, dtype=dtype)
+    else:
+        out = out[:count]
+    handle.seek(offset * itemsize)
+    got = handle.readinto(memoryview(out).cast("B"))
+    if got != count * itemsize:
+        raise CorpusError("the encoded corpus file is shorter than expected; was it deleted?")
+    return out
+
+
 class Corpus:
-    """A corpus encoded against a vocabulary.
+    """A corpus encoded against a vocabulary, stored in two files.
 
     Attributes:
-        ids: int32 ``(N,)`` vocabulary ids of the in-vocabulary tokens, in corpus order.
-        sentence_ends: int64 ``(S,)`` exclusive end offset of each sentence in ``ids``; strictly
-            increasing, last element ``N`` (empty sentences are not stored).
+        n_tokens: in-vocabulary tokens ``N``.
+        n_sentences: non-empty sentences ``S``.
         raw_tokens: tokens read, including those dropped as out of vocabulary.
+        directory: where ``ids.i32`` (int32 ``(N,)``) and ``ends.i64`` (int64 ``(S,)``, the
+            exclusive end offset of each sentence, strictly increasing, last ``N``) are; a
+            temporary directory removed when the object is garbage-collected or closed.
     """
 
-    ids: np.ndarray
-    sentence_ends: np.ndarray
-    raw_tokens: int
+    def __init__(self, directory: Path, n_tokens: int, n_sentences: int, raw_tokens: int,
+                 cleanup: Callable[[], None] | None = None) -> None:
+        self.directory = Path(directory)
+        self.n_tokens = n_tokens
+        self.n_sentences = n_sentences
+        self.raw_tokens = raw_tokens
+        self._cleanup = weakref.finalize(self, cleanup) if cleanup else None
+        self._ids_file = open(self.directory / "ids.i32", "rb")
+        self._ends_file = open(self.directory / "ends.i64", "rb")
+
+    @classmethod
+    def from_arrays(cls, ids: np.ndarray, sentence_ends: np.ndarray, raw_tokens: int | None = None,
+                    directory: str | os.PathLike | None = None) -> "Corpus":
+        """Store already-encoded arrays (int32 ids ``(N,)``, int64 sentence ends ``(S,)``)."""
+        tmp = tempfile.TemporaryDirectory(prefix="w2v-corpus-", dir=directory)
+        path = Path(tmp.name)
+        np.ascontiguousarray(ids, dtype=np.int32).tofile(path / "ids.i32")
+        np.ascontiguousarray(sentence_ends, dtype=np.int64).tofile(path / "ends.i64")
+        return cls(path, len(ids), len(sentence_ends),
+                   len(ids) if raw_tokens is None else raw_tokens, tmp.cleanup)
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return self.n_tokens
+
+    def close(self) -> None:
+        """Close the files and remove the temporary directory."""
+        self._ids_file.close()
+        self._ends_file.close()
+        if self._cleanup is not None:
+            self._cleanup()
 
     @property
-    def n_sentences(self) -> int:
-        return len(self.sentence_ends)
+    def ids(self) -> np.ndarray:
+        """int32 ``(N,)``: all token ids, read into memory (for small corpora and tests)."""
+        return _read_at(self._ids_file, np.int32, 0, self.n_tokens)
 
-    def sentence_starts(self) -> np.ndarray:
-        """int64 ``(S,)`` start offset of each sentence."""
-        starts = np.empty_like(self.sentence_ends)
-        starts[:1] = 0
-        starts[1:] = self.sentence_ends[:-1]
-        return starts
+    @property
+    def sentence_ends(self) -> np.ndarray:
+        """int64 ``(S,)``: all sentence ends, read into memory."""
+        return _read_at(self._ends_file, np.int64, 0, self.n_sentences)
+
+    def sentence_start(self, s: int) -> int:
+        """Token offset of the start of sentence ``s`` (``N`` for ``s == S``)."""
+        if s == 0:
+            return 0
+        return int(_read_at(self._ends_file, np.int64, s - 1, 1)[0])
+
+    def plan(self, target_tokens: int) -> np.ndarray:
+        """Cut the sentences into runs of about ``target_tokens`` tokens each.
+
+        Returns:
+            int64 sentence indices ``[0, s_1, ..., S]``, strictly increasing; a run holds at
+            least one sentence, so a sentence longer than ``target_tokens`` is a run of its own.
+        """
+        cuts = [np.zeros(1, dtype=np.int64)]
+        next_mark = target_tokens
+        block = 1 << 20
+        for lo in range(0, self.n_sentences, block):
+            ends = _read_at(self._ends_file, np.int64, lo, min(block, self.n_sentences - lo))
+            marks = np.arange(next_mark, ends[-1] + 1, target_tokens, dtype=np.int64)
+            if len(marks):
+                # Cut after the sentence that reaches each mark.
+                cuts.append(lo + np.searchsorted(ends, marks, side="left") + 1)
+                next_mark = int(marks[-1]) + target_tokens
+        cuts.append(np.array([self.n_sentences], dtype=np.int64))
+        return np.unique(np.concatenate(cuts))
+
+    def read_batch(self, lo: int, hi: int, ids_buffer: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Read sentences ``lo..hi-1``.
+
+        Args:
+            ids_buffer: optional int32 array to read the ids into (reused between batches).
+
+        Returns:
+            ``(ids, ends, first)``: int32 ids of the batch, int64 sentence ends relative to the
+            batch's first token, and the global offset of that first token.
+        """
+        first = self.sentence_start(lo)
+        ends = _read_at(self._ends_file, np.int64, lo, hi - lo) - first
+        count = int(ends[-1]) if len(ends) else 0
+        if ids_buffer is not None and len(ids_buffer) < count:
+            ids_buffer = None
+        ids = _read_at(self._ids_file, np.int32, first, count, ids_buffer)
+        return ids, ends, first
 
 
 def read_corpus(
@@ -58,8 +151,9 @@ def read_corpus(
     min_count: int = 5,
     max_vocab: int | None = None,
     max_sentence_length: int = 10000,
+    directory: str | os.PathLike | None = None,
 ) -> tuple[Vocab, Corpus]:
-    """Tokenize the corpus files, build the vocabulary and encode the corpus.
+    """Tokenize the corpus files, build the vocabulary and encode the corpus to disk.
 
     Args:
         paths: corpus files (plain, .gz, .bz2, .xz) or ``"-"`` for standard input.
@@ -67,6 +161,8 @@ def read_corpus(
         min_count: words seen fewer times are left out of the vocabulary.
         max_vocab: keep at most this many of the most frequent words.
         max_sentence_length: longer lines are cut into pieces of this many tokens.
+        directory: where to make the temporary directory (default: the system's, ``TMPDIR``).
+            It needs about 4 bytes per token, twice over while encoding.
 
     Returns:
         ``(vocab, corpus)``.
@@ -74,38 +170,80 @@ def read_corpus(
     Raises:
         CorpusError: a file cannot be read, has no tokens, or no word reaches ``min_count``.
     """
+    tmp = tempfile.TemporaryDirectory(prefix="w2v-corpus-", dir=directory)
+    try:
+        vocab, n_tokens, n_sentences, raw_tokens = _encode(
+            Path(tmp.name), paths, tokenizer, min_count, max_vocab, max_sentence_length
+        )
+    except BaseException:
+        tmp.cleanup()
+        raise
+    return vocab, Corpus(Path(tmp.name), n_tokens, n_sentences, raw_tokens, tmp.cleanup)
+
+
+def _encode(workdir: Path, paths, tokenizer, min_count, max_vocab, max_sentence_length):
+    """Both passes; returns ``(vocab, n_tokens, n_sentences, raw_tokens)``."""
+    raw_path, lengths_path = workdir / "raw.i32", workdir / "lengths.i64"
     index: dict[str, int] = {}
     setdefault = index.setdefault
-    chunks: list[np.ndarray] = []
-    buffer: list[int] = []
-    lengths: list[int] = []
-    for tokens in iter_sentences(paths, tokenizer, max_sentence_length):
-        buffer.extend([setdefault(t, len(index)) for t in tokens])
-        lengths.append(len(tokens))
-        if len(buffer) >= _FLUSH_TOKENS:
-            chunks.append(np.array(buffer, dtype=np.int32))
-            buffer.clear()
-    chunks.append(np.array(buffer, dtype=np.int32))
-    provisional = np.concatenate(chunks)
-    del chunks, buffer
+    counts = np.zeros(0, dtype=np.int64)
+    raw_tokens = 0
+    with open(raw_path, "wb") as raw_file, open(lengths_path, "wb") as lengths_file:
+        buffer: list[int] = []
+        lengths: list[int] = []
 
-    if len(provisional) == 0:
+        def flush() -> None:
+            nonlocal counts, raw_tokens
+            block = np.array(buffer, dtype=np.int32)
+            block.tofile(raw_file)
+            np.array(lengths, dtype=np.int64).tofile(lengths_file)
+            if len(counts) < len(index):
+                counts = np.concatenate((counts, np.zeros(len(index) - len(counts), np.int64)))
+            counts += np.bincount(block, minlength=len(counts))
+            raw_tokens += len(block)
+            buffer.clear()
+            lengths.clear()
+
+        for tokens in iter_sentences(paths, tokenizer, max_sentence_length):
+            buffer.extend([setdefault(t, len(index)) for t in tokens])
+            lengths.append(len(tokens))
+            if len(buffer) >= BLOCK_TOKENS:
+                flush()
+        flush()
+
+    if raw_tokens == 0:
         names = ", ".join(os.fspath(p) for p in paths)
         raise CorpusError(
             f"the corpus ({names}) has no tokens; check the file, "
             "or try --tokenizer whitespace if it is not made of letters and digits"
         )
-    counts = np.bincount(provisional, minlength=len(index)).astype(np.int64)
     vocab, remap = Vocab.from_counts(list(index), counts, min_count, max_vocab)
     del index
 
-    mapped = remap[provisional]
-    keep = mapped >= 0
-    ids = np.ascontiguousarray(mapped[keep], dtype=np.int32)
-    # Kept tokens before each raw sentence end give the new ends; drop emptied sentences.
-    kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
-    raw_ends = np.cumsum(np.asarray(lengths, dtype=np.int64))
-    ends = kept_before[raw_ends]
-    starts = np.concatenate(([0], ends[:-1]))
-    ends = ends[ends > starts]
-    return vocab, Corpus(ids=ids, sentence_ends=ends, raw_tokens=len(provisional))
+    lengths_all = np.fromfile(lengths_path, dtype=np.int64)
+    raw_ends = np.cumsum(lengths_all)
+    n_tokens = 0
+    n_sentences = 0
+    with open(raw_path, "rb") as raw_file, open(workdir / "ids.i32", "wb") as ids_file, \
+            open(workdir / "ends.i64", "wb") as ends_file:
+        s = 0
+        while s < len(raw_ends):
+            first = int(raw_ends[s - 1]) if s else 0
+            # Whole sentences, about BLOCK_TOKENS tokens (at least one sentence).
+            t = max(s + 1, int(np.searchsorted(raw_ends, first + BLOCK_TOKENS, side="right")))
+            raw = _read_at(raw_file, np.int32, first, int(raw_ends[t - 1]) - first)
+            mapped = remap[raw]
+            keep = mapped >= 0
+            kept_per_sentence = np.add.reduceat(keep, raw_ends[s:t] - first - lengths_all[s:t])
+            ends = n_tokens + np.cumsum(kept_per_sentence)
+            ends = ends[kept_per_sentence > 0]
+            mapped[keep].tofile(ids_file)
+            ends.tofile(ends_file)
+            n_tokens += int(keep.sum())
+            n_sentences += len(ends)
+            s = t
+    raw_path.unlink()
+    lengths_path.unlink()
+    if n_tokens == 0:
+        raise CorpusError("no in-vocabulary tokens; lower --min-count")
+    return vocab, n_tokens, n_sentences, raw_tokens

@@ -224,11 +224,11 @@ def train(
     w_in, w_out = init_weights(len(vocab), config.dim, config.seed)
     keep_prob = vocab.keep_probabilities(config.sample)
     threshold, alias = alias_table(vocab.noise_distribution(config.ns_exponent))
-    ends = corpus.sentence_ends
     n_words = len(corpus)
     total_words = n_words * config.epochs
 
-    def call(chunks: np.ndarray, words_before: int, seed: int) -> np.ndarray:
+    def call(ids: np.ndarray, ends: np.ndarray, chunks: np.ndarray, words_before: int,
+             seed: int) -> np.ndarray:
         params = kernels.PairBatchParams(
             window=int(config.window),
             negative=int(config.negative),
@@ -238,15 +238,15 @@ def train(
             total_words=int(max(total_words, 1)),
             seed=int(seed),
         )
-        return batch_kernel(
-            w_in, w_out, corpus.ids, ends, chunks, keep_prob, threshold, alias, params
-        )
+        return batch_kernel(w_in, w_out, ids, ends, chunks, keep_prob, threshold, alias, params)
 
     t0 = time.perf_counter()
-    call(np.zeros(threads + 1, dtype=np.int64), 0, 0)  # load or compile; trains nothing
+    # Load or compile the kernel on an empty batch (it trains nothing).
+    call(np.zeros(1, np.int32), np.ones(1, np.int64), np.zeros(threads + 1, np.int64), 0, 0)
     result = TrainResult(w_in=w_in, w_out=w_out, compile_seconds=time.perf_counter() - t0)
 
-    batches = split_sentences(ends, 0, len(ends), max(1, -(-n_words // (BATCH_WORDS_PER_THREAD * threads))))
+    batches = corpus.plan(BATCH_WORDS_PER_THREAD * threads)
+    ids_buffer = None
     start = time.perf_counter()
     done = 0
     for epoch in range(1, config.epochs + 1):
@@ -255,13 +255,11 @@ def train(
         pairs = 0
         alpha = config.alpha
         for b in range(len(batches) - 1):
-            lo, hi = int(batches[b]), int(batches[b + 1])
-            if hi == lo:
-                continue
-            first = 0 if lo == 0 else int(ends[lo - 1])
-            batch_words = int(ends[hi - 1]) - first
-            chunks = split_sentences(ends, lo, hi, threads)
-            stats = call(chunks, (epoch - 1) * n_words + first, _batch_seed(config.seed, epoch, b))
+            ids, ends, first = corpus.read_batch(int(batches[b]), int(batches[b + 1]), ids_buffer)
+            ids_buffer = ids if ids_buffer is None or len(ids) > len(ids_buffer) else ids_buffer
+            chunks = split_sentences(ends, 0, len(ends), threads)
+            stats = call(ids, ends, chunks, (epoch - 1) * n_words + first,
+                         _batch_seed(config.seed, epoch, b))
             batch_loss = float(stats[:, 0].sum())
             if not np.isfinite(batch_loss):
                 raise TrainingDivergedError(
@@ -270,8 +268,9 @@ def train(
                 )
             loss += batch_loss
             pairs += int(stats[:, 1].sum())
-            done += batch_words
-            alpha = max(config.alpha - (config.alpha - config.min_alpha) * done / total_words, config.min_alpha)
+            done += len(ids)
+            alpha = max(config.alpha - (config.alpha - config.min_alpha) * done / total_words,
+                        config.min_alpha)
             if progress is not None:
                 elapsed = time.perf_counter() - start
                 progress(
