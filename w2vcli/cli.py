@@ -164,6 +164,11 @@ def train(corpus: Sequence[str], output: str, fmt: str | None, dim: int, window:
         f"{config.threads or os.cpu_count()} threads); final-epoch mean loss "
         f"{final.mean_loss:.4f}. Wrote {output} ({fmt})."
     )
+    if final.pairs == 0:
+        console.print(
+            f"Warning: no (centre, outside) pairs were trained, so the vectors are random: the "
+            f"corpus is too small for subsampling at --sample {sample:g}; try --sample 0."
+        )
 
 
 def _raise_thread_limit(threads: int | None) -> None:
