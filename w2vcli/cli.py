@@ -39,9 +39,13 @@ def _stderr_console():
 
 
 def _stdout_console():
+    """Rich console for tables; when stdout is not a terminal, wide enough not to cut them."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(console.width, 120))
+    return console
 
 
 def _load_vectors(path: str):
@@ -256,7 +260,8 @@ def analogy(a: str, b: str, c: str, vectors: str, topn: int) -> None:
 
     kv = _load_vectors(vectors)
     kv.check_words([a, b, c])
-    table = Table(title=f"{a} : {b} :: {c} : ?")
+    title = f"{a} : {b} :: {c} : ?"
+    table = Table(title=title, min_width=len(title) + 4)
     table.add_column("#", justify="right", style="dim")
     table.add_column("word")
     table.add_column("cosine", justify="right")
