@@ -91,3 +91,13 @@ def test_invalid_utf8_is_replaced(tmp_path):
     path = tmp_path / "bad.txt"
     path.write_bytes(b"good \xff\xfe word\n")
     assert list(iter_sentences([path], make_tokenizer("whitespace"))) == [["good", "\ufffd\ufffd", "word"]]
+
+
+@pytest.mark.parametrize("lowercase", [True, False])
+@pytest.mark.parametrize("text", ["plain ascii words 42 and\tTabs", "Mixed, punct-uation!", "über naïve",
+                                  "a\x1cb\u2028c", "under_score", ""])
+def test_words_fast_path_agrees_with_regex(text, lowercase):
+    import re
+
+    expected = re.findall(r"[^\W_]+", text.lower() if lowercase else text)
+    assert make_tokenizer("words", lowercase=lowercase)(text) == expected
