@@ -4,13 +4,7 @@ import numpy as np
 import pytest
 
 from w2vcli import reference as ref
-from w2vcli.kernels import (
-    PairBatchParams,
-    hogbatch_window_update,
-    sg_ns_hogbatch_batch,
-    sg_ns_pair_batch,
-    sgns_pair_update,
-)
+from w2vcli.kernels import PairBatchParams, batch_kernel, hogbatch_window_update, sgns_pair_update
 
 V, D = 12, 16
 
@@ -54,7 +48,7 @@ def test_pair_update_descends_the_loss():
     assert all(b <= a + 1e-9 for a, b in zip(losses, losses[1:]))
 
 
-def _batch(seed, chunk_starts, window=3, negative=4, words_before=0, kernel=sg_ns_pair_batch):
+def _batch(seed, chunk_starts, window=3, negative=4, words_before=0, kind="pair"):
     rng = np.random.default_rng(7)
     ids = rng.integers(0, V, size=400).astype(np.int32)
     ends = np.arange(40, 401, 40, dtype=np.int64)
@@ -63,7 +57,7 @@ def _batch(seed, chunk_starts, window=3, negative=4, words_before=0, kernel=sg_n
     alias = np.arange(V, dtype=np.int32)
     w_in, w_out = _weights()
     params = PairBatchParams(window, negative, 0.025, 0.0001, words_before, 4000, seed)
-    stats = kernel(w_in, w_out, ids, ends, np.array(chunk_starts, dtype=np.int64), keep, threshold, alias, params)
+    stats = batch_kernel(kind, D)(w_in, w_out, ids, ends, np.array(chunk_starts, dtype=np.int64), keep, threshold, alias, params)
     return w_in, w_out, stats
 
 
@@ -112,10 +106,10 @@ def test_hogbatch_window_equals_reference_step(context, center, negatives):
     outs = np.array([center] + [-1 if k == center else k for k in negatives], dtype=np.int32)
     ctx = np.array(context, dtype=np.int32)
     coef = np.empty((len(ctx), len(outs)), dtype=np.float32)
-    d_in = np.empty((len(ctx), D), dtype=np.float32)
-    d_out = np.empty((len(outs), D), dtype=np.float32)
+    in_rows = np.empty((len(ctx), D), dtype=np.float32)
+    out_rows = np.empty((len(outs), D), dtype=np.float32)
     before_in, before_out = w_in.copy(), w_out.copy()
-    loss = hogbatch_window_update(w_in, w_out, ctx, outs, alpha, coef, d_in, d_out)
+    loss = hogbatch_window_update(w_in, w_out, ctx, outs, alpha, in_rows, out_rows, coef)
     for got, before, expected in ((w_in, before_in, exp_in), (w_out, before_out, exp_out)):
         step, exp_step = got - before, expected - before
         assert np.abs(step - exp_step).max() <= 0.01 * np.abs(exp_step).max()
@@ -126,6 +120,6 @@ def test_hogbatch_window_equals_reference_step(context, center, negatives):
 def test_hogbatch_batch_trains_like_pair_batch():
     """Same data and seed: both kernels see about the same pairs and reach a similar loss."""
     pair = _batch(5, [0, 10])[2]
-    hog = _batch(5, [0, 10], kernel=sg_ns_hogbatch_batch)[2]
+    hog = _batch(5, [0, 10], kind="hogbatch")[2]
     assert hog[0, 1] == pytest.approx(pair[0, 1], rel=0.1)
     assert hog[0, 0] / hog[0, 1] == pytest.approx(pair[0, 0] / pair[0, 1], rel=0.05)

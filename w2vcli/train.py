@@ -23,8 +23,8 @@ from w2vcli.vocab import Vocab, alias_table
 BATCH_WORDS_PER_THREAD = 50_000
 
 
-#: Batch kernels of :mod:`w2vcli.kernels` by ``--kernel`` name.
-KERNELS = {"hogbatch": "sg_ns_hogbatch_batch", "pair": "sg_ns_pair_batch"}
+#: Update rules (``--kernel``); see :mod:`w2vcli.kernels`.
+KERNELS = ("hogbatch", "pair")
 
 
 class TrainingDivergedError(W2VError):
@@ -218,7 +218,7 @@ def train(
     from w2vcli import kernels
 
     config.validate()
-    batch_kernel = getattr(kernels, KERNELS[config.kernel])
+    batch_kernel = kernels.batch_kernel(config.kernel, config.dim)
     threads = config.threads or os.cpu_count() or 1
     set_threads(threads)
     w_in, w_out = init_weights(len(vocab), config.dim, config.seed)
