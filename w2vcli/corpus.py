@@ -29,7 +29,7 @@ from w2vcli.vocab import Vocab
 
 #: Tokens held in memory before they are appended to the provisional-id file, and per block of
 #: the remapping pass.
-BLOCK_TOKENS = 1 << 20
+BLOCK_TOKENS = 1 << 18
 
 
 def _read_at(handle, dtype: np.dtype, offset: int, count: int, out: np.ndarray | None = None) -> np.ndarray:

@@ -48,7 +48,7 @@ from .keyedvectors import KeyedVectors
 __all__ = ["atomic_output", "check_writable", "load_word2vec_format", "save_word2vec_format"]
 
 _WHITESPACE = (" ", "\t", "\n", "\r", "\x0b", "\x0c")  # what bytes.split() splits on
-_CHUNK_ROWS = 8192  # rows formatted per write; bounds the memory of one write
+_CHUNK_ROWS = 1024  # rows formatted per write: bounds the transient memory to a few MB
 _PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
 
 

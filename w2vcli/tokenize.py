@@ -34,7 +34,7 @@ from w2vcli.errors import CorpusError
 TOKENIZERS = ("words", "whitespace")
 
 #: Characters read per block; bounds memory for files with very long lines.
-BLOCK_CHARS = 1 << 20
+BLOCK_CHARS = 1 << 18
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _NOT_PLAIN_RE = re.compile(r"[^A-Za-z0-9 \t\n\r\f\v]")
