@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 W2V    := $(BIN)/w2v
 SHARED ?= ../shared
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench bench-threads bench-scale clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,18 @@ demo: $(VENV)/.installed
 ## test: the whole test suite
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
+
+## bench: w2v against gensim and word2vec.c on text8_head (peers go in benchmarks/.venv-peers)
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/compare.py
+
+## bench-threads: kernel words/s against thread count, and JIT compile time cold and warm
+bench-threads: $(VENV)/.installed
+	$(BIN)/python benchmarks/threads.py
+
+## bench-scale: words/s and peak RSS at 1M and 100M tokens
+bench-scale: $(VENV)/.installed
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache

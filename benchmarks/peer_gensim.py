@@ -1,0 +1,61 @@
+"""Train gensim's Word2Vec (skip-gram, negative sampling) and write word2vec.c text vectors.
+
+Run by ``benchmarks/compare.py`` with the peers' python (``benchmarks/.venv-peers/bin/python``),
+one fresh process per training run, so the measured wall time, CPU time and peak RSS are those of
+a user running gensim from a script: start-up, vocabulary, training and writing.
+
+    peer_gensim.py corpus_file|iterable CORPUS OUT [--dim 100 --window 5 --neg 5 --sample 1e-3
+                   --min-count 5 --epochs 5 --alpha 0.025 --min-alpha 0.0001 --threads 2]
+
+CORPUS must be in LineSentence format (one sentence per line, whitespace-separated tokens). Both
+modes read the same file: ``corpus_file`` passes its path to ``Word2Vec(corpus_file=...)``,
+``iterable`` streams it through ``LineSentence``. gensim's INFO log goes to standard error, so the
+harness can check how many raw words gensim trained on and report its warnings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["corpus_file", "iterable"])
+    parser.add_argument("corpus")
+    parser.add_argument("out")
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--window", type=int, default=5)
+    parser.add_argument("--neg", type=int, default=5)
+    parser.add_argument("--sample", type=float, default=1e-3)
+    parser.add_argument("--min-count", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--alpha", type=float, default=0.025)
+    parser.add_argument("--min-alpha", type=float, default=0.0001)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from gensim.models import Word2Vec
+    from gensim.models.word2vec import LineSentence
+
+    params = dict(
+        sg=1, hs=0, vector_size=args.dim, window=args.window, negative=args.neg,
+        sample=args.sample, min_count=args.min_count, epochs=args.epochs, alpha=args.alpha,
+        min_alpha=args.min_alpha, workers=args.threads, seed=args.seed,
+    )
+    if args.mode == "corpus_file":
+        model = Word2Vec(corpus_file=args.corpus, **params)
+    else:
+        model = Word2Vec(sentences=LineSentence(args.corpus), **params)
+    model.wv.save_word2vec_format(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
