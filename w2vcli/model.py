@@ -1,0 +1,196 @@
+"""A saved model: everything needed to continue training, in an open, documented layout.
+
+``w2v train --save-model DIR`` writes a directory::
+
+    DIR/
+      model.json   format marker and version, vector size, vocabulary size, the training
+                   parameters, epochs done, words trained, the corpus fingerprint (see below)
+      vocab.tsv    one line per word, ``word<TAB>count``, row i = word id i (most frequent first)
+      w_in.npy     float32 (V, d): the input (centre) vectors, i.e. the word vectors
+      w_out.npy    float32 (V, d): the output (outside) vectors of negative sampling, or the
+                   inner-node vectors of hierarchical softmax (V - 1 rows)
+      loss.csv     one row per epoch done: epoch, words, alpha, mean_loss, words_per_sec
+
+Everything is plain NumPy ``.npy``, JSON, TSV and CSV, readable without w2v. Training needs no
+random state beyond the seed: every kernel call derives its stream from (seed, epoch, batch),
+and the learning rate is a function of the global word position, so a run resumed at an epoch
+boundary continues exactly where it stopped.
+
+A directory is written whole under a temporary name beside ``DIR`` and renamed into place, so
+``DIR`` is always either the previous complete model or the new one, never half of each (a
+``kill -9`` at any moment leaves the last complete checkpoint).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from w2vcli.errors import W2VError
+
+FORMAT = "w2v-model"
+VERSION = 1
+LOSS_FIELDS = ("epoch", "words", "alpha", "mean_loss", "words_per_sec")
+
+
+class ModelFormatError(W2VError):
+    """A model directory is missing files or has inconsistent ones."""
+
+
+@dataclass
+class SavedModel:
+    """The contents of a model directory.
+
+    Attributes:
+        words: ``V`` words, row order.
+        counts: int64 ``(V,)`` corpus counts.
+        w_in: float32 ``(V, d)`` input vectors.
+        w_out: float32 output vectors (``(V, d)``, or ``(V - 1, d)`` for hierarchical softmax).
+        meta: the parsed ``model.json`` (``config``, ``epochs_done``, ``words_done``,
+            ``corpus``, ...).
+        loss: per-epoch rows of ``loss.csv`` as dicts with the fields of :data:`LOSS_FIELDS`.
+    """
+
+    words: list[str]
+    counts: np.ndarray
+    w_in: np.ndarray
+    w_out: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+    loss: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def vector_size(self) -> int:
+        return int(self.w_in.shape[1])
+
+
+def is_model_dir(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a directory holding a ``model.json``."""
+    return Path(path).is_dir() and (Path(path) / "model.json").is_file()
+
+
+def save_model(path: str | os.PathLike, model: SavedModel) -> None:
+    """Write ``model`` to directory ``path`` atomically (a new directory renamed into place).
+
+    An existing model directory at ``path`` is replaced only once the new one is complete.
+
+    Raises:
+        W2VError: the parent directory is missing or not writable, or ``path`` exists and is
+            not a model directory (it is never deleted).
+    """
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if target.exists() and not is_model_dir(target):
+        raise W2VError(
+            f"{target} exists and is not a w2v model directory; choose another --save-model path"
+        )
+    if not parent.is_dir():
+        raise W2VError(f"cannot save the model to {target}: directory {parent} does not exist")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp", dir=parent))
+    try:
+        meta = dict(model.meta, format=FORMAT, version=VERSION, vector_size=model.vector_size,
+                    vocab_size=len(model.words))
+        with open(tmp / "vocab.tsv", "w", encoding="utf-8", newline="\n") as fh:
+            fh.writelines(f"{w}\t{int(c)}\n" for w, c in zip(model.words, model.counts))
+        np.save(tmp / "w_in.npy", np.ascontiguousarray(model.w_in, dtype=np.float32))
+        np.save(tmp / "w_out.npy", np.ascontiguousarray(model.w_out, dtype=np.float32))
+        with open(tmp / "loss.csv", "w", encoding="utf-8", newline="") as fh:
+            fh.write(loss_csv_text(model.loss))
+        # model.json last: its presence marks a complete directory.
+        with open(tmp / "model.json", "w", encoding="utf-8") as fh:
+            json.dump(meta, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+        for name in os.listdir(tmp):
+            with open(tmp / name, "rb") as fh:
+                os.fsync(fh.fileno())
+        os.chmod(tmp, 0o755)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old", dir=parent))
+            os.replace(target, old / "model")
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise W2VError(f"cannot save the model to {target}: {exc.strerror or exc}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def load_model(path: str | os.PathLike, mmap: bool = False) -> SavedModel:
+    """Read a model directory written by :func:`save_model`.
+
+    Args:
+        mmap: memory-map the matrices read-only instead of reading them.
+
+    Raises:
+        ModelFormatError: a file is missing, or the files disagree (names the file).
+    """
+    root = Path(path)
+    if not is_model_dir(root):
+        raise ModelFormatError(f"{root} is not a w2v model directory (no model.json in it)")
+    try:
+        meta = json.loads((root / "model.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelFormatError(f"{root / 'model.json'}: cannot read it ({exc})") from None
+    if meta.get("format") != FORMAT:
+        raise ModelFormatError(f"{root / 'model.json'}: not a {FORMAT} file")
+    if int(meta.get("version", 0)) > VERSION:
+        raise ModelFormatError(
+            f"{root} was written by a newer w2v (model format {meta.get('version')}); upgrade w2v"
+        )
+    words, counts = read_vocab_tsv(root / "vocab.tsv")
+    try:
+        w_in = np.load(root / "w_in.npy", mmap_mode="r" if mmap else None)
+        w_out = np.load(root / "w_out.npy", mmap_mode="r" if mmap else None)
+    except (OSError, ValueError) as exc:
+        raise ModelFormatError(f"{root}: cannot read the weight matrices ({exc})") from None
+    if w_in.ndim != 2 or w_in.shape[0] != len(words):
+        raise ModelFormatError(
+            f"{root / 'w_in.npy'}: shape {w_in.shape} does not match {len(words)} words in vocab.tsv"
+        )
+    loss: list[dict[str, float]] = []
+    if (root / "loss.csv").is_file():
+        with open(root / "loss.csv", encoding="utf-8", newline="") as fh:
+            loss = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+    return SavedModel(words, counts, w_in, w_out, meta, loss)
+
+
+def read_vocab_tsv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
+    """Read ``word<TAB>count`` lines; returns words and int64 counts.
+
+    Raises:
+        ModelFormatError: the file is missing or a line is malformed (names the line).
+    """
+    words: list[str] = []
+    counts: list[int] = []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for number, line in enumerate(fh, start=1):
+                word, sep, count = line.rstrip("\n").partition("\t")
+                if not sep or not word or not count.isdigit():
+                    raise ModelFormatError(f"{path}, line {number}: expected 'word<TAB>count'")
+                words.append(word)
+                counts.append(int(count))
+    except OSError as exc:
+        raise ModelFormatError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    return words, np.asarray(counts, dtype=np.int64)
+
+
+def loss_csv_text(rows: list[dict[str, float]]) -> str:
+    """The ``loss.csv`` layout (also what ``--loss-log`` writes) as a string."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=LOSS_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: row[k] for k in LOSS_FIELDS} for row in rows)
+    return buffer.getvalue()
