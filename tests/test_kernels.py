@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from w2vcli import reference as ref
-from w2vcli.kernels import PairBatchParams, batch_kernel, hogbatch_window_update, sgns_pair_update
+from w2vcli.kernels import BatchParams, Tables, batch_kernel, hogbatch_window_update, sgns_pair_update
 
 V, D = 12, 16
 
@@ -56,8 +56,9 @@ def _batch(seed, chunk_starts, window=3, negative=4, words_before=0, kind="pair"
     threshold = np.full(V, 2**32 - 1, dtype=np.uint32)
     alias = np.arange(V, dtype=np.int32)
     w_in, w_out = _weights()
-    params = PairBatchParams(window, negative, 0.025, 0.0001, words_before, 4000, seed)
-    stats = batch_kernel(kind, D)(w_in, w_out, ids, ends, np.array(chunk_starts, dtype=np.int64), keep, threshold, alias, params)
+    params = BatchParams(window, negative, 0.025, 0.0001, words_before, 4000, seed)
+    tables = Tables(threshold, alias, np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32))
+    stats = batch_kernel(D, "sg", "ns", kind)(w_in, w_out, ids, ends, np.array(chunk_starts, dtype=np.int64), keep, tables, params)
     return w_in, w_out, stats
 
 

@@ -59,18 +59,20 @@ _TABLE_SCALE = TABLE_SIZE / (2 * MAX_EXP)
 KERNELS = ("hogbatch", "pair")
 
 
-class PairBatchParams(NamedTuple):
+class BatchParams(NamedTuple):
     """Scalars of one batch call; a tuple keeps the kernel's argument list short.
 
     Attributes:
-        window: maximum window size ``b``; the window of each centre word is drawn uniformly
-            from ``[1, window]`` (word2vec.c's ``b = next_random % window``).
-        negative: noise words ``K`` per (centre, outside) pair.
+        window: maximum window size ``b``.
+        negative: noise words ``K`` per prediction (negative sampling only).
         alpha_start, alpha_end: the learning rate falls linearly from ``alpha_start`` to
             ``alpha_end`` over ``total_words``.
         words_before: in-vocabulary tokens of all epochs before this batch's first token.
         total_words: in-vocabulary tokens times epochs (the schedule's length).
         seed: 64-bit seed of this batch; chunk ``i`` uses a stream derived from it and ``i``.
+        shrink_windows: draw each centre word's window uniformly from ``[1, window]``
+            (word2vec.c's ``b = next_random % window``); otherwise always ``window``.
+        cbow_mean: CBOW averages the context vectors (word2vec.c); otherwise sums them.
     """
 
     window: int
@@ -80,6 +82,25 @@ class PairBatchParams(NamedTuple):
     words_before: int
     total_words: int
     seed: int
+    shrink_windows: bool = True
+    cbow_mean: bool = True
+
+
+class Tables(NamedTuple):
+    """Lookup tables of the output layer (empty arrays for the parts a mode does not use).
+
+    Attributes:
+        noise_threshold, noise_alias: uint32 / int32 ``(V,)`` alias table of the noise
+            distribution (:func:`w2vcli.vocab.alias_table`), for negative sampling.
+        codes, points: uint8 / int32 ``(V, L)`` Huffman codes and inner-node ids per word, and
+        code_lengths: int32 ``(V,)``, for hierarchical softmax (:func:`w2vcli.vocab.huffman_tree`).
+    """
+
+    noise_threshold: np.ndarray
+    noise_alias: np.ndarray
+    codes: np.ndarray
+    points: np.ndarray
+    code_lengths: np.ndarray
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,7 +173,7 @@ def _sigmoid_and_loss(f: float, positive: bool) -> tuple[float, float]:
 
 
 @njit(inline="always")
-def _chunk_alpha(params: PairBatchParams, start: int) -> float:
+def _chunk_alpha(params: BatchParams, start: int) -> float:
     """Learning rate at batch-local token offset ``start`` (linear in the global position)."""
     progress = (params.words_before + start) / params.total_words
     alpha = params.alpha_start - (params.alpha_start - params.alpha_end) * progress
@@ -160,7 +181,7 @@ def _chunk_alpha(params: PairBatchParams, start: int) -> float:
 
 
 @njit(inline="always")
-def _chunk_state(params: PairBatchParams, t: int) -> np.uint64:
+def _chunk_state(params: BatchParams, t: int) -> np.uint64:
     return np.uint64(params.seed) ^ (np.uint64(t + 1) * _MIX2)
 
 
@@ -178,44 +199,125 @@ def _max_sentence(sentence_ends: np.ndarray, chunk_starts: np.ndarray) -> int:
 
 
 @njit(inline="always")
-def _pair_update(w_in, w_out, center, outside, negatives, alpha, grad_center, coef, dim):
-    v = w_in[center]
+def _ns_output(v, w_out, target, negatives, alpha, grad, coef, dim):
+    """Negative sampling for input vector ``v``: updates the output rows, sets ``grad``.
+
+    All scores are taken before any row moves, so this is one exact SGD step (repeated noise
+    words summed); ``grad`` receives ``-alpha * dJ/dv`` for the caller to add to the input
+    row(s). Noise ids equal to ``target`` are skipped. Returns the loss before the step.
+    """
     n_neg = negatives.shape[0]
     loss = 0.0
-    # All scores first: every gradient is taken at the parameters before the step.
     for j in range(n_neg + 1):
         if j == 0:
-            target = outside
+            row = target
         else:
-            target = negatives[j - 1]
-            if target == outside:
+            row = negatives[j - 1]
+            if row == target:
                 coef[j] = 0.0
                 continue
-        u = w_out[target]
+        u = w_out[row]
         f = np.float32(0.0)
         for i in range(dim):
             f += u[i] * v[i]
         label = 1.0 if j == 0 else 0.0
         coef[j] = (label - 1.0 / (1.0 + math.exp(-f))) * alpha
         loss += _softplus(-f) if j == 0 else _softplus(f)
-    u = w_out[outside]
+    u = w_out[target]
     c = coef[0]
     for i in range(dim):
-        grad_center[i] = c * u[i]
+        grad[i] = c * u[i]
     for j in range(1, n_neg + 1):
         c = coef[j]
         if c != 0.0:
             u = w_out[negatives[j - 1]]
             for i in range(dim):
-                grad_center[i] += c * u[i]
+                grad[i] += c * u[i]
     for j in range(n_neg + 1):
         c = coef[j]
         if c != 0.0:
-            u = w_out[outside if j == 0 else negatives[j - 1]]
+            u = w_out[target if j == 0 else negatives[j - 1]]
             for i in range(dim):
                 u[i] += c * v[i]
+    return loss
+
+
+@njit(inline="always")
+def _hs_output(v, w_out, codes, points, length, alpha, grad, dim):
+    """Hierarchical softmax for input vector ``v`` along one word's Huffman path.
+
+    Node ``points[k]`` has label ``1 - codes[k]`` (word2vec.c's convention). The nodes of a path
+    are distinct, so updating each right after its score is still one exact SGD step; unlike
+    word2vec.c, scores beyond +-MAX_EXP are not skipped (the exact sigmoid is used). ``grad``
+    receives ``-alpha * dJ/dv``. Returns the loss before the step.
+    """
     for i in range(dim):
-        v[i] += grad_center[i]
+        grad[i] = 0.0
+    loss = 0.0
+    for k in range(length):
+        u = w_out[points[k]]
+        f = np.float32(0.0)
+        for i in range(dim):
+            f += u[i] * v[i]
+        label = 1.0 - codes[k]
+        c = (label - 1.0 / (1.0 + math.exp(-f))) * alpha
+        loss += _softplus(-f) if label > 0.5 else _softplus(f)
+        for i in range(dim):
+            grad[i] += c * u[i]
+        for i in range(dim):
+            u[i] += c * v[i]
+    return loss
+
+
+@njit(inline="always")
+def _softmax_output(v, w_out, target, alpha, grad, probs, dim):
+    """Exact (naive) softmax over every output row for input vector ``v`` (CS224n).
+
+    ``probs`` is float64 ``(V,)`` scratch. ``grad`` receives ``-alpha * dJ/dv``; every output row
+    moves. Returns the loss ``-log softmax(W_out v)[target]`` before the step.
+    """
+    n_words = w_out.shape[0]
+    top = -np.inf
+    for w in range(n_words):
+        u = w_out[w]
+        f = np.float32(0.0)
+        for i in range(dim):
+            f += u[i] * v[i]
+        probs[w] = f
+        top = max(top, probs[w])
+    target_score = probs[target]
+    total = 0.0
+    for w in range(n_words):
+        probs[w] = math.exp(probs[w] - top)
+        total += probs[w]
+    loss = math.log(total) - (target_score - top)
+    for i in range(dim):
+        grad[i] = 0.0
+    for w in range(n_words):
+        c = ((1.0 if w == target else 0.0) - probs[w] / total) * alpha
+        probs[w] = c
+        u = w_out[w]
+        for i in range(dim):
+            grad[i] += c * u[i]
+    for w in range(n_words):
+        c = probs[w]
+        u = w_out[w]
+        for i in range(dim):
+            u[i] += c * v[i]
+    return loss
+
+
+@njit(inline="always")
+def _add_grad(row, grad, dim):
+    for i in range(dim):
+        row[i] += grad[i]
+
+
+@njit(inline="always")
+def _pair_update(w_in, w_out, center, outside, negatives, alpha, grad_center, coef, dim):
+    v = w_in[center]
+    loss = _ns_output(v, w_out, outside, negatives, alpha, grad_center, coef, dim)
+    _add_grad(v, grad_center, dim)
     return loss
 
 
@@ -343,52 +445,32 @@ def hogbatch_window_update(
 
 
 # ---------------------------------------------------------------------------------------------
-# One chunk of a batch: a run of sentences trained by one thread.
+# One chunk of a batch: a run of sentences trained by one thread. ``model``, ``loss`` and
+# ``hogbatch`` are compile-time constants (see :func:`batch_kernel`), so each kernel keeps only
+# its own branch.
+
+SG, CBOW = 0, 1
+NS, HS, SOFTMAX = 0, 1, 2
+MODELS = {"sg": SG, "cbow": CBOW}
+LOSSES = {"ns": NS, "hs": HS, "softmax": SOFTMAX}
 
 
 @njit(inline="always")
-def _pair_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, noise_threshold,
-                noise_alias, params, t, dim):
-    n_neg = params.negative
-    window = params.window
-    state = _chunk_state(params, t)
-    sen = np.empty(_max_sentence(sentence_ends, chunk_starts), dtype=np.int32)
-    negs = np.empty(n_neg, dtype=np.int32)
-    grad = np.empty(dim, dtype=np.float32)
-    coef = np.empty(n_neg + 1, dtype=np.float32)
-    loss = 0.0
-    pairs = 0
-    for s in range(chunk_starts[t], chunk_starts[t + 1]):
-        start = 0 if s == 0 else sentence_ends[s - 1]
-        alpha = _chunk_alpha(params, start)
-        state, n = _subsample(ids, start, sentence_ends[s], keep_prob, sen, state)
-        for p in range(n):
-            state, r = _splitmix64(state)
-            b = 1 + _below(r, window)
-            center = sen[p]
-            for q in range(max(0, p - b), min(n, p + b + 1)):
-                if q == p:
-                    continue
-                for k in range(n_neg):
-                    state, r = _splitmix64(state)
-                    negs[k] = _draw_noise(r, noise_threshold, noise_alias)
-                loss += _pair_update(w_in, w_out, center, sen[q], negs, alpha, grad, coef, dim)
-                pairs += 1
-    return loss, pairs
-
-
-@njit(inline="always")
-def _hogbatch_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, noise_threshold,
-                    noise_alias, params, t, dim):
+def _train_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params, t,
+                 dim, model, loss_kind, hogbatch):
     n_neg = params.negative
     window = params.window
     state = _chunk_state(params, t)
     sen = np.empty(_max_sentence(sentence_ends, chunk_starts), dtype=np.int32)
     ctx = np.empty(2 * window, dtype=np.int32)
+    negs = np.empty(max(n_neg, 1), dtype=np.int32)
     outs = np.empty(n_neg + 1, dtype=np.int32)
     coef = np.empty((2 * window, n_neg + 1), dtype=np.float32)
     in_rows = np.empty((2 * window, dim), dtype=np.float32)
     out_rows = np.empty((n_neg + 1, dim), dtype=np.float32)
+    grad = np.empty(dim, dtype=np.float32)
+    hidden = np.empty(dim, dtype=np.float32)
+    probs = np.empty(w_out.shape[0] if loss_kind == SOFTMAX else 1, dtype=np.float64)
     loss = 0.0
     pairs = 0
     for s in range(chunk_starts[t], chunk_starts[t + 1]):
@@ -396,8 +478,10 @@ def _hogbatch_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, no
         alpha = _chunk_alpha(params, start)
         state, n = _subsample(ids, start, sentence_ends[s], keep_prob, sen, state)
         for p in range(n):
-            state, r = _splitmix64(state)
-            b = 1 + _below(r, window)
+            b = window
+            if params.shrink_windows:
+                state, r = _splitmix64(state)
+                b = 1 + _below(r, window)
             n_ctx = 0
             for q in range(max(0, p - b), min(n, p + b + 1)):
                 if q != p:
@@ -406,88 +490,121 @@ def _hogbatch_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, no
             if n_ctx == 0:
                 continue
             center = sen[p]
-            outs[0] = center
-            for k in range(1, n_neg + 1):
-                state, r = _splitmix64(state)
-                noise = _draw_noise(r, noise_threshold, noise_alias)
-                outs[k] = -1 if noise == center else noise
-            loss += _window_update(
-                w_in, w_out, ctx[:n_ctx], outs, alpha, in_rows, out_rows, coef, dim
-            )
-            pairs += n_ctx
+            if model == SG and loss_kind == NS and hogbatch:
+                outs[0] = center
+                for k in range(1, n_neg + 1):
+                    state, r = _splitmix64(state)
+                    noise = _draw_noise(r, tables.noise_threshold, tables.noise_alias)
+                    outs[k] = -1 if noise == center else noise
+                loss += _window_update(
+                    w_in, w_out, ctx[:n_ctx], outs, alpha, in_rows, out_rows, coef, dim
+                )
+                pairs += n_ctx
+            elif model == SG:
+                for i in range(n_ctx):
+                    if loss_kind == NS:
+                        # The exact per-pair rule, centre input vector -> outside word.
+                        for k in range(n_neg):
+                            state, r = _splitmix64(state)
+                            negs[k] = _draw_noise(r, tables.noise_threshold, tables.noise_alias)
+                        loss += _pair_update(w_in, w_out, center, ctx[i], negs[:n_neg], alpha,
+                                             grad, coef[0], dim)
+                    else:
+                        # word2vec.c's orientation: the outside word's input vector predicts the
+                        # centre word.
+                        v = w_in[ctx[i]]
+                        if loss_kind == HS:
+                            loss += _hs_output(v, w_out, tables.codes[center],
+                                               tables.points[center], tables.code_lengths[center],
+                                               alpha, grad, dim)
+                        else:
+                            loss += _softmax_output(v, w_out, center, alpha, grad, probs, dim)
+                        _add_grad(v, grad, dim)
+                pairs += n_ctx
+            else:
+                # CBOW: the mean (or sum) of the context vectors predicts the centre word; the
+                # gradient with respect to that hidden vector is added to every context row
+                # (word2vec.c: neu1 /= cw; syn0[c] += neu1e).
+                for x in range(dim):
+                    hidden[x] = 0.0
+                for i in range(n_ctx):
+                    v = w_in[ctx[i]]
+                    for x in range(dim):
+                        hidden[x] += v[x]
+                if params.cbow_mean:
+                    scale = np.float32(1.0 / n_ctx)
+                    for x in range(dim):
+                        hidden[x] *= scale
+                if loss_kind == NS:
+                    for k in range(n_neg):
+                        state, r = _splitmix64(state)
+                        negs[k] = _draw_noise(r, tables.noise_threshold, tables.noise_alias)
+                    loss += _ns_output(hidden, w_out, center, negs[:n_neg], alpha, grad, coef[0],
+                                       dim)
+                elif loss_kind == HS:
+                    loss += _hs_output(hidden, w_out, tables.codes[center], tables.points[center],
+                                       tables.code_lengths[center], alpha, grad, dim)
+                else:
+                    loss += _softmax_output(hidden, w_out, center, alpha, grad, probs, dim)
+                for i in range(n_ctx):
+                    _add_grad(w_in[ctx[i]], grad, dim)
+                pairs += 1
     return loss, pairs
 
 
 # ---------------------------------------------------------------------------------------------
-# Batch kernels, compiled per dimension.
+# Batch kernels, compiled per (model, loss, update rule, dimension).
 
 
-def _make_pair_batch(dim: int) -> Callable:
+def _make_batch_kernel(dim: int, model: int, loss_kind: int, hogbatch: bool) -> Callable:
     @njit(parallel=True, nogil=True, fastmath=FASTMATH, cache=True)
-    def sg_ns_pair_batch(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob,
-                         noise_threshold, noise_alias, params):
+    def train_batch(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params):
         n_chunks = chunk_starts.shape[0] - 1
         stats = np.zeros((n_chunks, 2), dtype=np.float64)
         for t in prange(n_chunks):
-            loss, pairs = _pair_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob,
-                                      noise_threshold, noise_alias, params, t, dim)
+            loss, pairs = _train_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob,
+                                       tables, params, t, dim, model, loss_kind, hogbatch)
             stats[t, 0] = loss
             stats[t, 1] = pairs
         return stats
 
-    return sg_ns_pair_batch
-
-
-def _make_hogbatch_batch(dim: int) -> Callable:
-    @njit(parallel=True, nogil=True, fastmath=FASTMATH, cache=True)
-    def sg_ns_hogbatch_batch(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob,
-                             noise_threshold, noise_alias, params):
-        n_chunks = chunk_starts.shape[0] - 1
-        stats = np.zeros((n_chunks, 2), dtype=np.float64)
-        for t in prange(n_chunks):
-            loss, pairs = _hogbatch_chunk(w_in, w_out, ids, sentence_ends, chunk_starts,
-                                          keep_prob, noise_threshold, noise_alias, params, t,
-                                          dim)
-            stats[t, 0] = loss
-            stats[t, 1] = pairs
-        return stats
-
-    return sg_ns_hogbatch_batch
-
-
-_FACTORIES = {"pair": _make_pair_batch, "hogbatch": _make_hogbatch_batch}
+    return train_batch
 
 
 @functools.lru_cache(maxsize=None)
-def batch_kernel(kind: str, dim: int) -> Callable[..., np.ndarray]:
-    """The batch kernel of update rule ``kind`` (``"hogbatch"`` or ``"pair"``) for dimension ``dim``.
+def batch_kernel(dim: int, model: str = "sg", loss: str = "ns", kernel: str = "hogbatch"
+                 ) -> Callable[..., np.ndarray]:
+    """The batch kernel for vector dimension ``dim``, ``model`` (sg, cbow), ``loss`` (ns, hs,
+    softmax) and, for skip-gram with negative sampling, update rule ``kernel`` (hogbatch, pair).
 
     The kernel's signature is ``kernel(w_in, w_out, ids, sentence_ends, chunk_starts,
-    keep_prob, noise_threshold, noise_alias, params) -> stats``:
+    keep_prob, tables, params) -> stats``:
 
-    - ``w_in``, ``w_out``: float32 ``(V, dim)`` C-contiguous, updated in place;
+    - ``w_in``: float32 ``(V, dim)``, ``w_out``: float32 ``(V, dim)`` (``(V - 1, dim)`` for
+      hierarchical softmax), C-contiguous, updated in place;
     - ``ids``: int32 ``(N,)`` the batch's token ids; ``sentence_ends``: int64 ``(S,)`` exclusive
       sentence end offsets into ``ids``;
     - ``chunk_starts``: int64 ``(T + 1,)`` sentence indices: chunk ``t`` (one thread) trains
       sentences ``chunk_starts[t]`` to ``chunk_starts[t + 1] - 1``;
     - ``keep_prob``: float32 ``(V,)`` subsampling keep probabilities;
-    - ``noise_threshold``, ``noise_alias``: uint32 / int32 ``(V,)`` alias table of the noise
-      distribution (:func:`w2vcli.vocab.alias_table`);
-    - ``params``: :class:`PairBatchParams`;
-    - returns float64 ``(T, 2)``: per chunk, the summed pair loss and the number of
-      (centre, outside) pairs trained.
+    - ``tables``: :class:`Tables`; ``params``: :class:`BatchParams`;
+    - returns float64 ``(T, 2)``: per chunk, the summed loss and the number of predictions
+      trained ((outside, centre) pairs for skip-gram, centre words for CBOW).
 
     For each sentence: tokens are subsampled (kept with probability ``keep_prob[id]``, drawn
     afresh every call), then for each kept centre word a window size ``b`` is drawn from
-    ``[1, window]``, and every kept word within ``b`` positions is an outside word, trained with
-    ``negative`` noise words per pair. The learning rate is linear in the global position of the
+    ``[1, window]`` (or fixed, without ``shrink_windows``), and every kept word within ``b``
+    positions is an outside word. The learning rate is linear in the global position of the
     sentence's first token (word2vec.c updates it every 10k words from a shared counter; here it
     depends only on the position, so it is the same whatever the thread count).
 
-    The first call for a new ``dim`` compiles (a few seconds) and caches the machine code on
+    The first call for a new combination compiles (a few seconds) and caches the machine code on
     disk; later runs load it in well under a second.
 
     Raises:
-        KeyError: unknown ``kind``.
+        KeyError: unknown ``model``, ``loss`` or ``kernel``.
     """
-    return _FACTORIES[kind](int(dim))
+    if kernel not in KERNELS:
+        raise KeyError(kernel)
+    hogbatch = kernel == "hogbatch" and model == "sg" and loss == "ns"
+    return _make_batch_kernel(int(dim), MODELS[model], LOSSES[loss], hogbatch)

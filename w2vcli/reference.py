@@ -112,6 +112,101 @@ def neg_sampling_loss_and_gradient(
     return loss, grad_center, grad_outside
 
 
+def hierarchical_softmax_loss_and_gradient(
+    center_vec: np.ndarray,
+    codes: Sequence[int],
+    points: Sequence[int],
+    outside_vectors: np.ndarray,
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Hierarchical softmax loss of one word given an input vector (Mikolov et al. 2013, 2.1).
+
+    The word's probability is the product, over the inner nodes ``points[k]`` on its Huffman
+    path, of ``sigmoid(s_k u_{points[k]}.v)`` with ``s_k = 1 - 2 codes[k]`` (word2vec.c's
+    convention: label ``1 - code``), so ``J = -sum_k log sigmoid(s_k u_k.v)``.
+
+    Args:
+        center_vec: float ``(d,)`` input vector ``v``.
+        codes, points: the word's code bits and inner-node ids (see
+            :func:`w2vcli.vocab.huffman_tree`).
+        outside_vectors: float ``(V - 1, d)`` inner-node vectors.
+
+    Returns:
+        ``(loss, grad_center_vec (d,), grad_outside_vectors (V - 1, d))``.
+    """
+    grad_outside = np.zeros_like(outside_vectors, dtype=np.float64)
+    grad_center = np.zeros_like(center_vec, dtype=np.float64)
+    loss = 0.0
+    for code, node in zip(codes, points):
+        score = float(outside_vectors[node] @ center_vec)
+        label = 1.0 - code
+        loss -= float(log_sigmoid(score if label else -score))
+        g = sigmoid(score) - label
+        grad_center = grad_center + g * outside_vectors[node]
+        grad_outside[node] += g * center_vec
+    return loss, grad_center, grad_outside
+
+
+def cbow(
+    center_idx: int,
+    context_indices: Sequence[int],
+    input_vectors: np.ndarray,
+    outside_vectors: np.ndarray,
+    loss_and_gradient: LossAndGradient = naive_softmax_loss_and_gradient,
+    mean: bool = True,
+    **loss_args,
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """CBOW loss: the mean (or sum) ``h`` of the context's input vectors predicts the centre word.
+
+    ``loss_and_gradient(h, target, outside_vectors, *args)`` is any of the losses above; for
+    hierarchical softmax pass ``codes=`` and ``points=`` and a wrapper taking them.
+
+    Returns:
+        ``(loss, grad_input_vectors (V, d), grad_outside_vectors, grad_hidden (d,))``: the exact
+        gradients (with ``mean``, each context row gets ``grad_hidden / n``, repeated rows
+        summed) and the gradient with respect to ``h`` itself.
+    """
+    rows = input_vectors[list(context_indices)]
+    hidden = rows.mean(axis=0) if mean else rows.sum(axis=0)
+    loss, grad_hidden, grad_outside = loss_and_gradient(
+        hidden, center_idx, outside_vectors, **loss_args
+    )
+    grad_input = np.zeros_like(input_vectors, dtype=np.float64)
+    share = grad_hidden / len(context_indices) if mean else grad_hidden
+    for i in context_indices:
+        grad_input[i] += share
+    return loss, grad_input, grad_outside, grad_hidden
+
+
+def output_sgd_step(
+    input_vectors: np.ndarray,
+    output_vectors: np.ndarray,
+    context_indices: Sequence[int],
+    hidden: np.ndarray,
+    loss_and_gradient: Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray, np.ndarray]],
+    alpha: float,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """word2vec.c's SGD step for an input vector ``hidden`` that stands for context rows.
+
+    The output rows take ``-alpha * dJ/du``; every row in ``context_indices`` takes
+    ``-alpha * dJ/dhidden``. For skip-gram (one context row, ``hidden`` = that row) this is the
+    exact SGD step; for CBOW with ``--cbow-sum`` too; for CBOW with the mean it is word2vec.c's
+    update, ``n`` times the exact gradient step of each context row (:func:`cbow` gives the
+    exact gradients).
+
+    Args:
+        loss_and_gradient: ``f(hidden, output_vectors) -> (loss, grad_hidden, grad_output)``.
+
+    Returns:
+        ``(new_input_vectors, new_output_vectors, loss)``, float64 copies.
+    """
+    w_in = input_vectors.astype(np.float64)
+    w_out = output_vectors.astype(np.float64)
+    loss, grad_hidden, grad_out = loss_and_gradient(hidden.astype(np.float64), w_out)
+    for i in context_indices:
+        w_in[i] -= alpha * grad_hidden
+    return w_in, w_out - alpha * grad_out, loss
+
+
 def skipgram(
     center_idx: int,
     outside_indices: Sequence[int],

@@ -16,15 +16,24 @@ import numpy as np
 
 from w2vcli.corpus import Corpus
 from w2vcli.errors import W2VError
-from w2vcli.vocab import Vocab, alias_table
+from w2vcli.vocab import Vocab, alias_table, huffman_tree
 
 #: Target in-vocabulary tokens per thread per kernel call: about 0.1 s of work, so progress
 #: refreshes several times a second and Python's share of the time stays negligible.
 BATCH_WORDS_PER_THREAD = 50_000
 
 
-#: Update rules (``--kernel``); see :mod:`w2vcli.kernels`.
+#: Update rules (``--kernel``), models (``--model``) and losses (``--loss``); see
+#: :mod:`w2vcli.kernels`.
 KERNELS = ("hogbatch", "pair")
+MODELS = ("sg", "cbow")
+LOSSES = ("ns", "hs", "softmax")
+
+#: Largest vocabulary ``--loss softmax`` accepts. The exact softmax touches every output row
+#: for every prediction: ``V x d`` multiply-adds for the scores and ``2 V d`` for the updates,
+#: against ``3 (K + 1) d`` for negative sampling, so at 10,000 words one prediction costs as
+#: much as about 1,700 with ``--neg 5``. It is there for small, teaching-size vocabularies.
+SOFTMAX_MAX_VOCAB = 10_000
 
 
 class TrainingDivergedError(W2VError):
@@ -33,39 +42,56 @@ class TrainingDivergedError(W2VError):
 
 @dataclass
 class TrainConfig:
-    """Hyper-parameters of skip-gram negative sampling; defaults are word2vec.c's for skip-gram.
+    """Hyper-parameters; defaults are word2vec.c's.
 
     Attributes:
+        model: ``"sg"`` (skip-gram) or ``"cbow"`` (continuous bag of words).
+        loss: ``"ns"`` (negative sampling), ``"hs"`` (hierarchical softmax) or ``"softmax"``
+            (exact softmax, for vocabularies up to :data:`SOFTMAX_MAX_VOCAB` words).
         dim: vector dimension ``d``.
         window: maximum window size (outside words on each side of the centre word).
-        negative: noise words ``K`` per (centre, outside) pair.
+        negative: noise words ``K`` per prediction (negative sampling).
         sample: subsampling threshold ``t`` (0 disables subsampling).
         epochs: passes over the corpus.
-        alpha: initial learning rate.
+        alpha: initial learning rate; ``None`` means word2vec.c's default for the model,
+            0.025 for skip-gram and 0.05 for CBOW.
         min_alpha: final learning rate, reached at the end of the last epoch.
         ns_exponent: exponent of the unigram noise distribution.
+        shrink_windows: draw each centre word's window from ``[1, window]`` (word2vec.c).
+        cbow_mean: CBOW averages the context vectors (word2vec.c) rather than summing them.
         threads: worker threads (``None``: all cores).
         seed: random seed; with ``threads=1`` training is bit-for-bit reproducible.
+        kernel: update rule of skip-gram negative sampling: ``"hogbatch"`` or ``"pair"``.
     """
 
+    model: str = "sg"
+    loss: str = "ns"
     dim: int = 100
     window: int = 5
     negative: int = 5
     sample: float = 1e-3
     epochs: int = 5
-    alpha: float = 0.025
+    alpha: float | None = None
     min_alpha: float = 0.0001
     ns_exponent: float = 0.75
+    shrink_windows: bool = True
+    cbow_mean: bool = True
     threads: int | None = None
     seed: int = 1
     kernel: str = "hogbatch"
 
+    def __post_init__(self) -> None:
+        if self.alpha is None:
+            self.alpha = 0.05 if self.model == "cbow" else 0.025
+
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first parameter out of range."""
         checks = [
+            (self.model in MODELS, f"model must be one of {', '.join(MODELS)}"),
+            (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}"),
             (self.dim >= 1, "dim must be at least 1"),
             (self.window >= 1, "window must be at least 1"),
-            (self.negative >= 1, "neg must be at least 1"),
+            (self.negative >= 1 or self.loss != "ns", "neg must be at least 1"),
             (self.sample >= 0, "sample must be 0 (off) or positive"),
             (self.epochs >= 1, "epochs must be at least 1"),
             (self.alpha > 0, "alpha must be positive"),
@@ -76,6 +102,10 @@ class TrainConfig:
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
+
+    def output_rows(self, vocab_size: int) -> int:
+        """Rows of the output matrix: one per word, or one per inner node (``V - 1``) for hs."""
+        return max(vocab_size - 1, 1) if self.loss == "hs" else vocab_size
 
 
 @dataclass
@@ -144,17 +174,51 @@ class TrainResult:
         return self.words / self.seconds if self.seconds > 0 else float("inf")
 
 
-def init_weights(vocab_size: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def init_weights(vocab_size: int, dim: int, seed: int, output_rows: int | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """word2vec.c's initialisation: input vectors uniform in [-0.5/d, 0.5/d], output zeros.
 
     (All-zero input vectors would never move: every gradient is a product with a zero vector.)
 
     Returns:
-        ``(w_in, w_out)``, float32 ``(V, d)`` C-contiguous.
+        ``(w_in, w_out)``: float32 ``(V, d)`` and ``(output_rows, d)`` (default ``V``),
+        C-contiguous.
     """
     rng = np.random.default_rng(seed)
     w_in = (rng.random((vocab_size, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
-    return w_in, np.zeros((vocab_size, dim), dtype=np.float32)
+    rows = vocab_size if output_rows is None else output_rows
+    return w_in, np.zeros((rows, dim), dtype=np.float32)
+
+
+def output_tables(vocab: Vocab, config: TrainConfig):
+    """The :class:`w2vcli.kernels.Tables` a mode needs: the noise alias table for negative
+    sampling, the Huffman codes and paths for hierarchical softmax (empty arrays otherwise).
+
+    Raises:
+        W2VError: ``--loss softmax`` with more than :data:`SOFTMAX_MAX_VOCAB` words, or ``--loss
+            hs`` with fewer than two.
+    """
+    from w2vcli.kernels import Tables
+
+    empty_u32, empty_i32 = np.zeros(1, np.uint32), np.zeros(1, np.int32)
+    threshold, alias = empty_u32, empty_i32
+    codes, points = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32)
+    lengths = empty_i32
+    if config.loss == "ns":
+        threshold, alias = alias_table(vocab.noise_distribution(config.ns_exponent))
+    elif config.loss == "hs":
+        try:
+            codes, points, lengths = huffman_tree(vocab.counts)
+        except ValueError as exc:
+            raise W2VError(str(exc)) from None
+    elif len(vocab) > SOFTMAX_MAX_VOCAB:
+        raise W2VError(
+            f"--loss softmax computes all {len(vocab):,} output scores for every prediction, "
+            f"about {len(vocab) // (config.negative + 1):,}x the work of negative sampling with "
+            f"--neg {config.negative}; it is limited to {SOFTMAX_MAX_VOCAB:,} words: use --loss ns or "
+            f"hs, or --max-vocab {SOFTMAX_MAX_VOCAB}"
+        )
+    return Tables(threshold, alias, codes, points, lengths)
 
 
 def split_sentences(sentence_ends: np.ndarray, lo: int, hi: int, parts: int) -> np.ndarray:
@@ -198,8 +262,12 @@ def train(
     corpus: Corpus,
     config: TrainConfig,
     progress: Callable[[Progress], None] | None = None,
+    *,
+    weights: tuple[np.ndarray, np.ndarray] | None = None,
+    start_epoch: int = 0,
+    on_epoch: Callable[[EpochStats, np.ndarray, np.ndarray], None] | None = None,
 ) -> TrainResult:
-    """Train skip-gram negative sampling (Mikolov et al. 2013) on an encoded corpus.
+    """Train word2vec (Mikolov et al. 2013) on an encoded corpus.
 
     Args:
         vocab: the vocabulary the corpus was encoded against.
@@ -207,29 +275,46 @@ def train(
         config: hyper-parameters (validated here).
         progress: called with a :class:`Progress` after every kernel call (about 10 times a
             second); it must be quick.
+        weights: ``(w_in, w_out)`` to continue from, float32, shapes as :func:`init_weights`
+            gives (updated in place); default: a fresh initialisation from ``config.seed``.
+        start_epoch: epochs already done (resuming): training runs epochs ``start_epoch + 1``
+            to ``config.epochs`` on the same learning-rate schedule and random streams as an
+            uninterrupted run, so with one thread the result is bit-for-bit the same.
+        on_epoch: called after every epoch with its statistics and the weights (to save a
+            checkpoint); exceptions it raises stop training.
 
     Returns:
         A :class:`TrainResult`; ``result.w_in`` are the word vectors.
 
     Raises:
-        ValueError: a hyper-parameter is out of range.
+        ValueError: a hyper-parameter is out of range, or ``weights`` have the wrong shape.
+        W2VError: the mode cannot handle the vocabulary (see :func:`output_tables`).
         TrainingDivergedError: the loss or the weights became NaN or infinite.
     """
     from w2vcli import kernels
 
     config.validate()
-    batch_kernel = kernels.batch_kernel(config.kernel, config.dim)
+    tables = output_tables(vocab, config)
+    batch_kernel = kernels.batch_kernel(config.dim, config.model, config.loss, config.kernel)
     threads = config.threads or os.cpu_count() or 1
     set_threads(threads)
-    w_in, w_out = init_weights(len(vocab), config.dim, config.seed)
+    out_rows = config.output_rows(len(vocab))
+    if weights is None:
+        w_in, w_out = init_weights(len(vocab), config.dim, config.seed, out_rows)
+    else:
+        w_in, w_out = weights
+        if w_in.shape != (len(vocab), config.dim) or w_out.shape != (out_rows, config.dim):
+            raise ValueError(
+                f"weights of shapes {w_in.shape} and {w_out.shape} do not fit {len(vocab)} words, "
+                f"{out_rows} output rows and dimension {config.dim}"
+            )
     keep_prob = vocab.keep_probabilities(config.sample)
-    threshold, alias = alias_table(vocab.noise_distribution(config.ns_exponent))
     n_words = len(corpus)
     total_words = n_words * config.epochs
 
     def call(ids: np.ndarray, ends: np.ndarray, chunks: np.ndarray, words_before: int,
              seed: int) -> np.ndarray:
-        params = kernels.PairBatchParams(
+        params = kernels.BatchParams(
             window=int(config.window),
             negative=int(config.negative),
             alpha_start=float(config.alpha),
@@ -237,8 +322,10 @@ def train(
             words_before=int(words_before),
             total_words=int(max(total_words, 1)),
             seed=int(seed),
+            shrink_windows=bool(config.shrink_windows),
+            cbow_mean=bool(config.cbow_mean),
         )
-        return batch_kernel(w_in, w_out, ids, ends, chunks, keep_prob, threshold, alias, params)
+        return batch_kernel(w_in, w_out, ids, ends, chunks, keep_prob, tables, params)
 
     t0 = time.perf_counter()
     # Load or compile the kernel on an empty batch (it trains nothing).
@@ -248,8 +335,8 @@ def train(
     batches = corpus.plan(BATCH_WORDS_PER_THREAD * threads)
     ids_buffer = None
     start = time.perf_counter()
-    done = 0
-    for epoch in range(1, config.epochs + 1):
+    done = start_epoch * n_words
+    for epoch in range(start_epoch + 1, config.epochs + 1):
         epoch_start = time.perf_counter()
         loss = 0.0
         pairs = 0
@@ -273,6 +360,7 @@ def train(
                         config.min_alpha)
             if progress is not None:
                 elapsed = time.perf_counter() - start
+                trained = done - start_epoch * n_words
                 progress(
                     Progress(
                         epoch=epoch,
@@ -281,7 +369,7 @@ def train(
                         total_words=total_words,
                         alpha=alpha,
                         epoch_loss=loss / pairs if pairs else float("nan"),
-                        words_per_sec=done / elapsed if elapsed > 0 else 0.0,
+                        words_per_sec=trained / elapsed if elapsed > 0 else 0.0,
                         elapsed=elapsed,
                     )
                 )
@@ -290,16 +378,17 @@ def train(
                 f"training diverged in epoch {epoch} (the weights became NaN or infinite); "
                 f"use a smaller --alpha than {config.alpha:g}"
             )
-        result.epochs.append(
-            EpochStats(
-                epoch=epoch,
-                words=n_words,
-                pairs=pairs,
-                alpha=alpha,
-                mean_loss=loss / pairs if pairs else float("nan"),
-                seconds=time.perf_counter() - epoch_start,
-            )
+        stats_epoch = EpochStats(
+            epoch=epoch,
+            words=n_words,
+            pairs=pairs,
+            alpha=alpha,
+            mean_loss=loss / pairs if pairs else float("nan"),
+            seconds=time.perf_counter() - epoch_start,
         )
+        result.epochs.append(stats_epoch)
+        if on_epoch is not None:
+            on_epoch(stats_epoch, w_in, w_out)
     result.seconds = time.perf_counter() - start
-    result.words = done
+    result.words = done - start_epoch * n_words
     return result

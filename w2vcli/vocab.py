@@ -156,3 +156,78 @@ def alias_table(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # Whatever is left has probability 1 up to rounding.
     threshold = np.minimum(accept * 2.0**32, 2.0**32 - 1).astype(np.uint32)
     return threshold, alias
+
+
+#: Longest Huffman code accepted (word2vec.c's MAX_CODE_LENGTH).
+MAX_CODE_LENGTH = 40
+
+
+def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Huffman codes and paths of every word, for hierarchical softmax.
+
+    word2vec.c's ``CreateBinaryTree`` (Mikolov et al. 2013, section 2.1; Morin and Bengio 2005):
+    with counts sorted in descending order, the two least frequent nodes are merged ``V - 1``
+    times in O(V) with two queues; inner node ``i`` (0-based, root ``V - 2``) is row ``i`` of
+    the output matrix. A word's path runs from the root to its leaf; at each inner node the code
+    bit is 0 for one child and 1 for the other, and training pushes ``sigmoid(u_node . v)``
+    towards ``1 - code`` (word2vec.c's convention).
+
+    Args:
+        counts: int ``(V,)`` word counts, non-increasing, ``V >= 2``.
+
+    Returns:
+        ``(codes, points, lengths)``: uint8 ``(V, L)`` code bits, int32 ``(V, L)`` inner-node
+        ids along the path (root first), int32 ``(V,)`` path lengths; ``L`` is the longest
+        path. Entries past a word's length are 0.
+
+    Raises:
+        ValueError: fewer than two words, or a path longer than :data:`MAX_CODE_LENGTH`
+            (counts that grow faster than the Fibonacci numbers).
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    n = len(counts)
+    if n < 2:
+        raise ValueError("hierarchical softmax needs at least two words in the vocabulary")
+    weight = np.concatenate((counts, np.full(n - 1, np.iinfo(np.int64).max // 4)))
+    parent = np.zeros(2 * n - 1, dtype=np.int64)
+    bit = np.zeros(2 * n - 1, dtype=np.uint8)
+    pos1, pos2 = n - 1, n  # next leaf (from the rarest), next inner node
+    w = weight.tolist()
+    for a in range(n - 1):
+        picked = []
+        for _ in range(2):
+            if pos1 >= 0 and w[pos1] < w[pos2]:
+                picked.append(pos1)
+                pos1 -= 1
+            else:
+                picked.append(pos2)
+                pos2 += 1
+        w[n + a] = w[picked[0]] + w[picked[1]]
+        parent[picked[0]] = parent[picked[1]] = n + a
+        bit[picked[1]] = 1
+    root = 2 * n - 2
+    paths_codes: list[list[int]] = []
+    paths_points: list[list[int]] = []
+    for leaf in range(n):
+        codes, points = [], []
+        node = leaf
+        while node != root:
+            codes.append(int(bit[node]))
+            node = int(parent[node])
+            points.append(node - n)
+        if len(codes) > MAX_CODE_LENGTH:
+            raise ValueError(
+                f"Huffman code of {len(codes)} bits exceeds {MAX_CODE_LENGTH}; the word counts "
+                "are too skewed for hierarchical softmax, use --loss ns"
+            )
+        paths_codes.append(codes[::-1])
+        paths_points.append(points[::-1])
+    longest = max(len(c) for c in paths_codes)
+    code_arr = np.zeros((n, longest), dtype=np.uint8)
+    point_arr = np.zeros((n, longest), dtype=np.int32)
+    lengths = np.zeros(n, dtype=np.int32)
+    for i, (c, p) in enumerate(zip(paths_codes, paths_points)):
+        code_arr[i, : len(c)] = c
+        point_arr[i, : len(p)] = p
+        lengths[i] = len(c)
+    return code_arr, point_arr, lengths
