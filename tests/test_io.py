@@ -5,8 +5,20 @@ import numpy as np
 import pytest
 
 from w2vcli.errors import VectorsFormatError, W2VError
-from w2vcli.io import atomic_output, check_writable, load_word2vec_format, save_word2vec_format
+from w2vcli.io import (
+    atomic_output,
+    check_writable,
+    format_for_path,
+    inspect_vectors_file,
+    load_vectors,
+    load_word2vec_format,
+    read_header,
+    save_word2vec_format,
+    sniff_format,
+    vectors_path_kind,
+)
 from w2vcli.keyedvectors import KeyedVectors
+from w2vcli.model import ModelFormatError, SavedModel, save_model
 
 WORDS = ["the", "café", "naïve", "Troll2", "日本", "x"]
 ZERO2 = np.zeros(2, "<f4").tobytes()  # a 2-d binary vector
@@ -123,6 +135,164 @@ def test_invalid_utf8_words_are_escaped_not_fatal(tmp_path):
     data = b"2 2\ncaf\xe9 1 2\nok 3 4\n"
     loaded = load_word2vec_format(_write(tmp_path / "v.txt", data))
     assert loaded.index_to_key == ["caf\\xe9", "ok"]
+
+
+# -- word2vec.c's own files --------------------------------------------------------------------
+
+W2V_C = np.array([[0.004, -0.002, 0.001, 0.0], [0.5, -1.25, 2.0, 3.5], [1e-3, 2e-3, -3e-3, 4e-3]],
+                 "<f4")
+W2V_C_WORDS = ["</s>", "the", "of"]  # word2vec.c writes its sentence-end token first
+
+
+def _text_rows(header: str, eol: str, trailing: str) -> bytes:
+    rows = [header]
+    for word, vector in zip(W2V_C_WORDS, W2V_C):
+        rows.append(word + " " + " ".join("%f" % x for x in vector) + trailing)
+    return (eol.join(rows) + eol).encode()
+
+
+@pytest.mark.parametrize("header", ["3 4", "3  4 ", " 3 4", "3\t4"])
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_word2vec_c_text_file(tmp_path, header, eol):
+    # word2vec.c's text rows are "word %lf %lf ... %lf \n": a space before every line end.
+    path = _write(tmp_path / "vectors.txt", _text_rows(header, eol, " "))
+    loaded = load_word2vec_format(path)
+    assert loaded.index_to_key == W2V_C_WORDS  # "</s>" is a real row, kept as a word
+    np.testing.assert_array_equal(loaded.vectors, W2V_C)
+    assert sniff_format(path) == "text" and read_header(path) == (3, 4)
+
+
+@pytest.mark.parametrize("record_end", [b"\n", b""])  # word2vec.c writes "\n", gensim does not
+@pytest.mark.parametrize("header", [b"3 4\n", b"3  4 \n", b"3 4\r\n"])
+def test_word2vec_c_binary_file(tmp_path, record_end, header):
+    data = header + b"".join(
+        w.encode() + b" " + v.tobytes() + record_end for w, v in zip(W2V_C_WORDS, W2V_C)
+    )
+    path = _write(tmp_path / "vectors.bin", data)
+    loaded = load_word2vec_format(path)
+    assert loaded.index_to_key == W2V_C_WORDS
+    np.testing.assert_array_equal(loaded.vectors, W2V_C)
+    assert sniff_format(path) == "binary" and read_header(path) == (3, 4)
+    assert inspect_vectors_file(path).first_words == W2V_C_WORDS
+
+
+def test_sentence_end_token_is_written_back(tmp_path):
+    kv = KeyedVectors(W2V_C_WORDS, W2V_C)
+    for binary in (False, True):
+        save_word2vec_format(kv, tmp_path / "v", binary=binary)
+        assert load_word2vec_format(tmp_path / "v").index_to_key == W2V_C_WORDS
+
+
+# -- describing a file without loading it -------------------------------------------------------
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_inspect_vectors_file(tmp_path, kv, binary):
+    path = tmp_path / "v"
+    save_word2vec_format(kv, path, binary=binary)
+    found = inspect_vectors_file(path, n_words=3)
+    assert found.path == path
+    assert found.format == ("binary" if binary else "text")
+    assert (found.vocab_size, found.vector_size) == (len(WORDS), 7)
+    assert found.size_bytes == path.stat().st_size
+    assert found.first_words == WORDS[:3]
+    assert inspect_vectors_file(path, n_words=100).first_words == WORDS
+    assert inspect_vectors_file(path, n_words=0).first_words == []
+    assert sniff_format(path) == found.format
+    assert read_header(path) == (len(WORDS), 7)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_inspect_reads_only_the_start(tmp_path, binary):
+    # The header announces 1000 words but the file stops after 2: loading fails, describing not.
+    v = np.ones((2, 4), "<f4")
+    if binary:
+        data = b"1000 4\n" + b"".join(w + b" " + r.tobytes() + b"\n" for w, r in zip([b"a", b"b"], v))
+    else:
+        data = b"\xef\xbb\xbf1000 4\na 1 1 1 1\nb 1 1 1 1\n"  # with a UTF-8 BOM
+    path = _write(tmp_path / "v", data)
+    with pytest.raises(VectorsFormatError):
+        load_word2vec_format(path)
+    found = inspect_vectors_file(path, n_words=5)
+    assert found.format == ("binary" if binary else "text")
+    assert (found.vocab_size, found.vector_size) == (1000, 4)
+    assert found.first_words == ["a", "b"]
+
+
+def test_sniff_agrees_with_the_loader_on_a_broken_text_row(tmp_path):
+    path = _write(tmp_path / "v.txt", b"2 4\nthe 0.1 0.2 oops 0.4\nof 0.5 0.6 0.7 0.8\n")
+    assert sniff_format(path) == "text"
+
+
+def test_header_readers_report_like_the_loader(tmp_path):
+    for reader in (read_header, sniff_format, inspect_vectors_file):
+        with pytest.raises(VectorsFormatError, match="vectors file '.*nope' not found"):
+            reader(tmp_path / "nope")
+        with pytest.raises(VectorsFormatError, match="the file is empty"):
+            reader(_write(tmp_path / "empty", b"\n"))
+        with pytest.raises(VectorsFormatError, match="line 1: bad header 'hello'"):
+            reader(_write(tmp_path / "bad", b"hello\nfoo 1 2\n"))
+
+
+def test_format_for_path():
+    assert format_for_path("out/vectors.bin") == "binary"
+    assert format_for_path(Path("vectors.txt")) == "text"
+    assert format_for_path("vectors") == "text"
+
+
+# -- load_vectors: files and model directories --------------------------------------------------
+
+
+def _model(path: Path, words=WORDS) -> SavedModel:
+    rng = np.random.default_rng(3)
+    model = SavedModel(
+        list(words),
+        np.arange(len(words), 0, -1) * 10,
+        rng.standard_normal((len(words), 5)).astype(np.float32),
+        rng.standard_normal((len(words), 5)).astype(np.float32),
+        meta={"config": {"epochs": 5}, "epochs_done": 5},
+    )
+    save_model(path, model)
+    return model
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_load_vectors_reads_files(tmp_path, kv, binary):
+    path = tmp_path / "v"
+    save_word2vec_format(kv, path, binary=binary)
+    loaded = load_vectors(str(path))
+    assert loaded.index_to_key == WORDS
+    np.testing.assert_array_equal(loaded.vectors, kv.vectors)
+    assert vectors_path_kind(path) == "file"
+
+
+def test_load_vectors_reads_a_model_directory(tmp_path):
+    model = _model(tmp_path / "model")
+    loaded = load_vectors(tmp_path / "model")
+    assert vectors_path_kind(tmp_path / "model") == "model"
+    assert loaded.index_to_key == WORDS
+    np.testing.assert_array_equal(loaded.vectors, model.w_in)  # W_in, not W_out
+    assert loaded.vectors.dtype == np.float32 and loaded.vectors.flags.writeable
+    np.testing.assert_array_equal(loaded.counts, model.counts)
+
+
+def test_load_vectors_errors(tmp_path):
+    with pytest.raises(W2VError) as info:
+        load_vectors(tmp_path / "nope")
+    assert str(info.value) == (
+        f"'{tmp_path / 'nope'}' not found: no vectors file or model directory there; "
+        "check the path, or train vectors with 'w2v train CORPUS'"
+    )
+    with pytest.raises(W2VError) as info:
+        load_vectors(tmp_path)
+    assert str(info.value) == (
+        f"'{tmp_path}' is a directory but not a w2v model directory (no model.json in it); "
+        "give a vectors file, or a directory written by 'w2v train --save-model DIR'"
+    )
+    _model(tmp_path / "model")
+    (tmp_path / "model" / "w_in.npy").unlink()
+    with pytest.raises(ModelFormatError, match="cannot read the weight matrices"):
+        load_vectors(tmp_path / "model")
 
 
 # -- malformed files ----------------------------------------------------------------------------

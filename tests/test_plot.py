@@ -1,4 +1,4 @@
-"""PCA projection and the labelled word plot (w2vcli.plot)."""
+"""PCA / t-SNE projections, the labelled word plot, loss histories and plots, and `w2v plot`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,16 @@ import pytest
 
 from w2vcli.errors import W2VError
 from w2vcli.keyedvectors import KeyedVectors
-from w2vcli.plot import pca_2d, plot_words
+from w2vcli.plot import (
+    LABEL_ALL_MAX,
+    TSNE_MISSING,
+    pca_2d,
+    plot_loss,
+    plot_words,
+    read_loss_history,
+    require_tsne,
+    tsne_2d,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -273,3 +282,411 @@ def test_matplotlib_is_lazy_and_pyplot_untouched(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "w.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+# -- plot_words: t-SNE and big maps -----------------------------------------------------------
+
+
+def _no_sklearn(monkeypatch) -> None:
+    """Make ``import sklearn`` fail, as where scikit-learn is not installed."""
+    for name in ("sklearn", "sklearn.manifold"):
+        monkeypatch.setitem(sys.modules, name, None)
+
+
+def test_tsne_without_scikit_learn_is_a_one_line_error(kv, tmp_path, monkeypatch):
+    _no_sklearn(monkeypatch)
+    with pytest.raises(W2VError) as info:
+        require_tsne()
+    assert str(info.value) == TSNE_MISSING
+    assert str(info.value) == (
+        "t-SNE needs scikit-learn: pip install 'w2vcli[tsne]' (or use --method pca)"
+    )
+    with pytest.raises(W2VError, match="needs scikit-learn"):
+        tsne_2d(np.eye(4))
+    with pytest.raises(W2VError, match="needs scikit-learn"):
+        plot_words(kv, ["cat", "dog", "red"], tmp_path / "w.png", method="tsne")
+    assert list(tmp_path.iterdir()) == []
+    # PCA does not need it.
+    plot_words(kv, ["cat", "dog", "red"], tmp_path / "w.png", dpi=30)
+
+
+def test_tsne_keeps_clusters_and_is_reproducible(kv):
+    pytest.importorskip("sklearn")
+    words = kv.index_to_key[:10]  # three clusters: 4 animals, 3 colours, 3 drinks
+    vectors = np.asarray(kv.vectors)[:10]
+    coords = tsne_2d(vectors)
+    assert coords.shape == (10, 2) and coords.dtype == np.float64
+    assert np.all(np.isfinite(coords))
+    assert np.array_equal(tsne_2d(vectors), coords)  # fixed random state
+    # Each word's nearest neighbour in the plane is in its own cluster.
+    group = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 2])
+    dist = np.linalg.norm(coords[:, None] - coords[None], axis=-1)
+    np.fill_diagonal(dist, np.inf)
+    assert np.array_equal(group[dist.argmin(axis=1)], group), words
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_tsne_works_for_a_handful_of_words(n):
+    pytest.importorskip("sklearn")
+    coords = tsne_2d(np.random.default_rng(n).normal(size=(n, 8)))
+    assert coords.shape == (n, 2) and np.all(np.isfinite(coords))
+
+
+@pytest.mark.parametrize(
+    "bad, kwargs",
+    [(np.zeros((1, 3)), {}), (np.zeros(5), {}), (np.array([[0.0, np.nan], [1.0, 2.0]]), {}),
+     (np.eye(4), {"perplexity": 4.0}), (np.eye(4), {"perplexity": 0.0})],
+    ids=["one-row", "1-d", "nan", "perplexity-n", "perplexity-0"],
+)
+def test_tsne_rejects_bad_input(bad, kwargs):
+    with pytest.raises(ValueError):
+        tsne_2d(bad, **kwargs)
+
+
+def test_plot_words_tsne_axes_and_title(kv, tmp_path, monkeypatch):
+    pytest.importorskip("sklearn")
+    figures = _capture_figure(monkeypatch)
+    words = ["cat", "dog", "horse", "red", "green", "tea", "milk"]
+    plotted, _ = plot_words(kv, words, tmp_path / "t.png", dpi=40, method="tsne")
+    assert plotted == words
+    (ax,) = figures[0].axes
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("t-SNE 1", "t-SNE 2")
+    assert ax.get_title() == "7 words (t-SNE of 20-d vectors)"
+    assert sorted(t.get_text() for t in ax.texts) == sorted(words)
+    assert (tmp_path / "t.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_plot_words_unknown_method(kv, tmp_path):
+    with pytest.raises(ValueError, match="method must be one of pca, tsne"):
+        plot_words(kv, ["cat", "dog"], tmp_path / "w.png", method="umap")
+
+
+def test_big_map_labels_only_where_there_is_room(tmp_path, monkeypatch):
+    """Above LABEL_ALL_MAX words: larger figure, no overlapping labels, earlier words first."""
+    from matplotlib.text import Text
+
+    rng = np.random.default_rng(5)
+    n = 150
+    words = [f"word{i:03d}" for i in range(n)]
+    centres = rng.normal(size=(4, 30)) * 2.0
+    kv = KeyedVectors(words, (centres[np.arange(n) % 4] + rng.normal(size=(n, 30))).astype(
+        np.float32))
+    figures = _capture_figure(monkeypatch)
+    plotted, _ = plot_words(kv, words, tmp_path / "big.png", dpi=60)
+    assert n > LABEL_ALL_MAX and plotted == words
+    fig = figures[0]
+    (ax,) = fig.axes
+    assert tuple(fig.get_size_inches()) == (11.0, 9.0)
+    labels = [t.get_text() for t in ax.texts]
+    assert 30 < len(labels) < n and "word000" in labels  # the first word always gets a label
+    renderer = fig.canvas.get_renderer()
+    boxes = [Text.get_window_extent(t, renderer) for t in ax.texts]
+    assert not any(a.overlaps(b) for a, b in combinations(boxes, 2))
+    # The points without a label are pale, and a note says how many are labelled.
+    faces = ax.collections[0].get_facecolors()
+    assert len({tuple(np.round(c, 3)) for c in faces}) == 2
+    (note,) = fig.texts
+    assert note.get_text().startswith(f"{len(labels)} of {n} words labelled")
+
+
+# -- read_loss_history -------------------------------------------------------------------------
+
+
+def _loss_rows(epochs: int, start: float = 3.0, alpha: float = 0.025) -> list[dict[str, float]]:
+    """Made-up per-epoch rows with the fields of LOSS_FIELDS, loss falling from ``start``."""
+    return [
+        {"epoch": float(e), "words": 1000.0 * e, "alpha": alpha * (1 - e / (epochs + 1)),
+         "mean_loss": start - 0.2 * e + 0.01 * e * e, "words_per_sec": 5e5 + e}
+        for e in range(1, epochs + 1)
+    ]
+
+
+def _write_loss_csv(path: Path, rows) -> Path:
+    from w2vcli.model import loss_csv_text
+
+    path.write_text(loss_csv_text(rows), encoding="utf-8")
+    return path
+
+
+def _save_model_dir(path: Path, rows) -> Path:
+    from w2vcli.model import SavedModel, save_model
+
+    words = ["a", "b", "c"]
+    w = np.zeros((3, 4), dtype=np.float32)
+    save_model(path, SavedModel(words, np.array([3, 2, 1]), w, w, {"epochs_done": len(rows)},
+                                rows))
+    return path
+
+
+def test_read_loss_history_from_csv_and_model_dir(tmp_path):
+    from w2vcli.model import LOSS_FIELDS
+
+    rows = _loss_rows(4)
+    from_csv = read_loss_history(_write_loss_csv(tmp_path / "loss.csv", rows))
+    assert from_csv == rows
+    assert all(list(row) == list(LOSS_FIELDS) for row in from_csv)
+    assert all(isinstance(v, float) for row in from_csv for v in row.values())
+    model = _save_model_dir(tmp_path / "run1", rows)
+    assert read_loss_history(model) == rows
+    assert read_loss_history(str(model) + "/") == rows
+
+
+def test_read_loss_history_is_lenient_about_layout(tmp_path):
+    """Columns in any order, extra columns ignored, optional ones absent, BOM and blank lines."""
+    path = tmp_path / "hand.csv"
+    path.write_bytes("\ufeffmean_loss,note,epoch\r\n2.5,first,1\r\n\r\n2.25 , ok,2\r\n".encode())
+    assert read_loss_history(path) == [
+        {"mean_loss": 2.5, "epoch": 1.0},
+        {"mean_loss": 2.25, "epoch": 2.0},
+    ]
+    nan_row = tmp_path / "nan.csv"
+    nan_row.write_text("epoch,mean_loss\n1,nan\n")
+    (row,) = read_loss_history(nan_row)
+    assert np.isnan(row["mean_loss"])
+
+
+HEADER = "epoch,words,alpha,mean_loss,words_per_sec"
+SOURCES = ("a loss CSV (w2v train --loss-log FILE) or a model directory "
+           "(w2v train --save-model DIR)")
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "'{p}' is empty; expected the header " + HEADER + " and a row per epoch"),
+        (HEADER + "\n", "'{p}' has a header but no rows: no epoch of training is recorded"),
+        ("epoch,words,alpha,words_per_sec\n1,10,0.02,100\n",
+         "'{p}' has no 'mean_loss' column; expected the header " + HEADER
+         + " (as w2v train --loss-log writes)"),
+        ("15 16\ncat 0.1 0.2\n",
+         "'{p}' has no 'epoch' and 'mean_loss' columns; expected the header " + HEADER
+         + " (as w2v train --loss-log writes)"),
+        (HEADER + "\n1,10,0.02,2.5,100\n2,10,0.01,abc,100\n",
+         "'{p}', line 3: mean_loss is 'abc', not a number"),
+        (HEADER + "\n1,10,0.02,2.5\n",
+         "'{p}', line 2: expected 5 values (" + HEADER + "), found 4"),
+        (HEADER + "\n1.5,10,0.02,2.5,100\n", "'{p}', line 2: epoch is '1.5', not a whole number"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "'{p}' is not a loss CSV (not text); give " + SOURCES),
+    ],
+    ids=["empty", "header-only", "no-mean_loss", "vectors-file", "bad-number", "short-row",
+         "fractional-epoch", "binary"],
+)
+def test_read_loss_history_errors(tmp_path, content, message):
+    path = tmp_path / "loss.csv"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    with pytest.raises(W2VError) as info:
+        read_loss_history(path)
+    assert str(info.value) == message.format(p=path)
+
+
+def test_read_loss_history_missing_paths(tmp_path):
+    with pytest.raises(W2VError) as info:
+        read_loss_history(tmp_path / "nope.csv")
+    missing = tmp_path / "nope.csv"
+    assert str(info.value) == f"loss history '{missing}' does not exist; give {SOURCES}"
+    with pytest.raises(W2VError) as info:
+        read_loss_history(tmp_path)
+    assert str(info.value) == f"directory '{tmp_path}' has no loss.csv; give {SOURCES}"
+    model = _save_model_dir(tmp_path / "run", _loss_rows(2))
+    (model / "loss.csv").unlink()
+    with pytest.raises(W2VError) as info:
+        read_loss_history(model)
+    assert str(info.value) == f"model directory '{model}' has no loss.csv; give {SOURCES}"
+
+
+# -- plot_loss ---------------------------------------------------------------------------------
+
+
+def test_plot_loss_writes_a_readable_png(tmp_path):
+    import matplotlib.image
+
+    out = tmp_path / "loss.png"
+    plot_loss([("run1", _loss_rows(5))], out, dpi=50)
+    data = out.read_bytes()
+    assert data.startswith(PNG_SIGNATURE) and len(data) > 3000
+    image = matplotlib.image.imread(out)
+    assert image.shape[:2] == (5 * 50, 8 * 50)  # 8 x 5 inches
+    assert image.std() > 0.01
+    assert [p.name for p in tmp_path.iterdir()] == ["loss.png"]
+
+
+def test_plot_loss_overlays_runs(tmp_path, monkeypatch):
+    figures = _capture_figure(monkeypatch)
+    one, two = _loss_rows(5), _loss_rows(8, start=2.8, alpha=0.05)
+    plot_loss([("run1", one), ("run2.csv", list(reversed(two)))], tmp_path / "l.png", dpi=40)
+    ax, ax_alpha = figures[0].axes
+    assert ax.get_title() == "Training loss of 2 runs"
+    assert ax.get_ylabel() == "mean loss per (centre, outside) pair"
+    assert ax_alpha.get_xlabel() == "epoch" and "learning rate" in ax_alpha.get_ylabel()
+    lines = ax.get_lines()
+    assert len(lines) == 2 and len(ax_alpha.get_lines()) == 2
+    assert lines[0].get_color() != lines[1].get_color()
+    # Rows are drawn in epoch order, whatever order they came in.
+    assert list(lines[1].get_xdata()) == [float(e) for e in range(1, 9)]
+    assert np.allclose(lines[1].get_ydata(), [r["mean_loss"] for r in two])
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [f"run1 (final {one[-1]['mean_loss']:.4g})",
+                      f"run2.csv (final {two[-1]['mean_loss']:.4g})"]
+    ticks = [t for t in ax_alpha.get_xticks() if ax_alpha.get_xlim()[0] <= t
+             <= ax_alpha.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+def test_plot_loss_single_epoch_is_a_point(tmp_path, monkeypatch):
+    figures = _capture_figure(monkeypatch)
+    plot_loss({"once": _loss_rows(1)}, tmp_path / "l.png", title="One epoch", dpi=40)
+    ax = figures[0].axes[0]
+    assert ax.get_title() == "One epoch"
+    (line,) = ax.get_lines()
+    assert line.get_marker() == "o" and line.get_markersize() > 0
+    bottom = figures[0].axes[-1]
+    x0, x1 = bottom.get_xlim()
+    assert [t for t in bottom.get_xticks() if x0 <= t <= x1] == [1.0]
+
+
+def test_plot_loss_without_alpha_has_one_panel(tmp_path, monkeypatch):
+    figures = _capture_figure(monkeypatch)
+    rows = [{"epoch": 1.0, "mean_loss": 3.0}, {"epoch": 2.0, "mean_loss": 2.5}]
+    plot_loss([("bare", rows)], tmp_path / "l.png", dpi=40)
+    (ax,) = figures[0].axes
+    assert ax.get_xlabel() == "epoch" and ax.get_title() == "Training loss: bare"
+
+
+@pytest.mark.parametrize(
+    "histories, message",
+    [
+        ([], "no loss history to plot; give at least one"),
+        ([("empty", [])], "loss history 'empty' has no rows"),
+        ([("x", [{"epoch": 1.0}])], "loss history 'x' has rows without 'mean_loss'"),
+        ([("nan", [{"epoch": 1.0, "mean_loss": float("nan")}])],
+         "no finite loss values to plot (every mean_loss is NaN or infinite)"),
+    ],
+    ids=["none", "no-rows", "no-loss-key", "all-nan"],
+)
+def test_plot_loss_errors(tmp_path, histories, message):
+    with pytest.raises(W2VError) as info:
+        plot_loss(histories, tmp_path / "l.png")
+    assert str(info.value) == message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plot_loss_missing_directory(tmp_path):
+    with pytest.raises(W2VError, match="does not exist"):
+        plot_loss([("r", _loss_rows(2))], tmp_path / "nope" / "l.png")
+
+
+# -- w2v plot ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def vectors_file(kv, tmp_path) -> Path:
+    from w2vcli.io import save_word2vec_format
+
+    path = tmp_path / "vectors.txt"
+    save_word2vec_format(kv, path)
+    return path
+
+
+def _w2v(*args):
+    from click.testing import CliRunner
+
+    from w2vcli.cli import cli
+
+    return CliRunner().invoke(cli, ["plot", *(str(a) for a in args)])
+
+
+def test_cli_plot_loss_compares_runs(tmp_path):
+    model = _save_model_dir(tmp_path / "run1", _loss_rows(3))
+    csv_file = _write_loss_csv(tmp_path / "run2.csv", _loss_rows(5, start=2.7))
+    out = tmp_path / "cmp.png"
+    result = _w2v("--loss", str(model) + "/", "--loss", csv_file, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert f"{model}: 3 epochs, mean loss " in result.output
+    assert f"{csv_file}: 5 epochs, mean loss " in result.output
+    assert f"Plotted the loss of 2 runs to {out}" in result.output
+    assert out.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_cli_default_output_names(tmp_path, vectors_file, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _write_loss_csv(tmp_path / "run.csv", _loss_rows(1))
+    result = _w2v("--loss", "run.csv")
+    assert result.exit_code == 0, result.output
+    assert "run.csv: 1 epoch, mean loss" in result.output
+    assert "Plotted the loss of 1 run to loss.png" in result.output
+    assert (tmp_path / "loss.png").read_bytes().startswith(PNG_SIGNATURE)
+    result = _w2v("--words", "cat,dog,red", "-v", vectors_file)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "words.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_cli_plot_top(tmp_path, vectors_file, monkeypatch):
+    import w2vcli.plot
+
+    seen = []
+    original = w2vcli.plot.plot_words
+    monkeypatch.setattr(w2vcli.plot, "plot_words",
+                        lambda kv, words, *a, **k: seen.append(list(words)) or original(
+                            kv, words, *a, **k))
+    out = tmp_path / "top.png"
+    result = _w2v("--top", "5", "-v", vectors_file, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert seen == [["cat", "dog", "horse", "cow", "red"]]  # the first 5 rows
+    assert f"Plotted 5 words to {out}" in result.output
+    result = _w2v("--top", "500", "-v", vectors_file, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "The vectors hold only 11 words; plotting them all" in result.output
+    assert "Plotted 11 words" in result.output
+
+
+def test_cli_plot_tsne(tmp_path, vectors_file):
+    pytest.importorskip("sklearn")
+    out = tmp_path / "tsne.png"
+    result = _w2v("--top", "8", "--method", "tsne", "-v", vectors_file, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_cli_plot_tsne_without_scikit_learn(tmp_path, vectors_file, monkeypatch):
+    _no_sklearn(monkeypatch)
+    result = _w2v("--words", "cat,dog", "--method", "tsne", "-v", vectors_file,
+                  "-o", tmp_path / "t.png")
+    assert result.exit_code == 1
+    assert result.output == f"Error: {TSNE_MISSING}\n"
+    assert not (tmp_path / "t.png").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "say what to plot: --words W1,W2,..., --top N or --loss DIR_OR_CSV"),
+        (["--words", "cat,dog", "--loss", "x.csv"],
+         "--words and --loss cannot be combined; give one of them"),
+        (["--words", "cat,dog", "--top", "5"],
+         "--words and --top cannot be combined; give one of them"),
+        (["--top", "5", "--loss", "a", "--loss", "b"],
+         "--top and --loss cannot be combined; give one of them"),
+        (["--loss", "x.csv", "--method", "tsne"], "--method applies to word maps, not to --loss"),
+        (["--loss", "x.csv", "-v", "v.txt", "--method", "pca"],
+         "--method and -v/--vectors apply to word maps, not to --loss"),
+    ],
+    ids=["nothing", "words-loss", "words-top", "top-loss", "loss-method", "loss-method-vectors"],
+)
+def test_cli_plot_usage_errors(args, message):
+    result = _w2v(*args)
+    assert result.exit_code == 2
+    assert "Usage: " in result.output and result.output.rstrip().endswith(f"Error: {message}")
+
+
+def test_cli_plot_top_needs_two_and_loss_errors_are_one_line(tmp_path):
+    result = _w2v("--top", "1")
+    assert result.exit_code == 2 and "--top" in result.output
+    result = _w2v("--loss", tmp_path / "missing.csv", "-o", tmp_path / "l.png")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: loss history '{tmp_path / 'missing.csv'}' does not exist; give {SOURCES}\n"
+    )
+    assert not (tmp_path / "l.png").exists()

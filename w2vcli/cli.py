@@ -49,13 +49,19 @@ def _stdout_console():
 
 
 def _load_vectors(path: str):
-    from w2vcli.io import load_word2vec_format
+    """Vectors for a query command's ``-v``: a text or binary vectors file, or a model dir."""
+    from w2vcli.io import load_vectors
 
-    if path == DEFAULT_VECTORS and not os.path.exists(path):
+    if not os.path.exists(path):
+        if path == DEFAULT_VECTORS:
+            raise W2VError(
+                f"no {DEFAULT_VECTORS} here; train one with 'w2v train CORPUS' or pass -v FILE"
+            )
         raise W2VError(
-            f"no {DEFAULT_VECTORS} here; train one with 'w2v train CORPUS' or pass -v FILE"
+            f"vectors '{path}' not found; pass -v with a vectors file or model directory, "
+            "or train one with 'w2v train CORPUS'"
         )
-    return load_word2vec_format(path)
+    return load_vectors(path)
 
 
 def _split_words(value: str) -> list[str]:
@@ -68,7 +74,7 @@ vectors_option = click.option(
     default=DEFAULT_VECTORS,
     show_default=True,
     metavar="FILE",
-    help="Vectors in word2vec text or binary format (detected).",
+    help="Vectors file, word2vec text or binary (detected), or a saved model directory.",
 )
 
 
@@ -271,29 +277,166 @@ def analogy(a: str, b: str, c: str, vectors: str, topn: int) -> None:
 
 
 @cli.command()
-@click.option("--words", required=True, metavar="W1,W2,...",
+@click.option("--words", default=None, metavar="W1,W2,...",
               help="Comma-separated words to place on the map.")
+@click.option("--top", default=None, type=click.IntRange(min=2), metavar="N",
+              help="Map the N most frequent words (the first N rows of the vectors file).")
+@click.option("--loss", multiple=True, metavar="DIR_OR_CSV",
+              help="Plot the loss per epoch of a model directory (train --save-model) or a loss "
+                   "CSV (train --loss-log) instead of words; repeat to compare runs.")
+@click.option("--method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True,
+              help="Projection of the word map; tsne needs scikit-learn "
+                   "(pip install 'w2vcli[tsne]').")
 @vectors_option
-@click.option("-o", "--output", default="words.png", show_default=True, metavar="FILE",
-              help="PNG to write.")
+@click.option("-o", "--output", default=None, metavar="FILE",
+              help="PNG to write.  [default: words.png, or loss.png with --loss]")
 @click.option("--title", default=None, help="Plot title.")
-def plot(words: str, vectors: str, output: str, title: str | None) -> None:
-    """Draw a labelled 2-D PCA map of the given words' vectors as a PNG."""
+@click.pass_context
+def plot(ctx: click.Context, words: str | None, top: int | None, loss: Sequence[str],
+         method: str, vectors: str, output: str | None, title: str | None) -> None:
+    """Draw a labelled 2-D map of word vectors, or the training loss per epoch, as a PNG.
+
+    Say what to plot with exactly one of --words W1,W2,..., --top N (PCA by default, or
+    --method tsne) or --loss DIR_OR_CSV (repeatable: one line per run).
+    """
+    from click.core import ParameterSource
+
     from w2vcli.io import check_writable
 
-    wanted = _split_words(words)
-    if not wanted:
-        raise click.BadParameter("give at least two words, e.g. --words great,boring",
-                                 param_hint="--words")
-    check_writable(output)
-    kv = _load_vectors(vectors)
-    from w2vcli.plot import plot_words
-
-    plotted, missing = plot_words(kv, wanted, output, title=title)
+    given = [name for name, value in
+             (("--words", words is not None), ("--top", top is not None), ("--loss", loss))
+             if value]
+    if not given:
+        raise click.UsageError(
+            "say what to plot: --words W1,W2,..., --top N or --loss DIR_OR_CSV"
+        )
+    if len(given) > 1:
+        raise click.UsageError(f"{' and '.join(given)} cannot be combined; give one of them")
     console = _stderr_console()
+
+    def say(text: str) -> None:  # paths and words verbatim: no markup, no wrapping inside them
+        console.print(text, markup=False, soft_wrap=True)
+
+    if loss:
+        ignored = [option for option, param in (("--method", "method"), ("-v/--vectors", "vectors"))
+                   if ctx.get_parameter_source(param) is ParameterSource.COMMANDLINE]
+        if ignored:
+            verb = "applies" if len(ignored) == 1 else "apply"
+            raise click.UsageError(f"{' and '.join(ignored)} {verb} to word maps, not to --loss")
+        output = output or "loss.png"
+        check_writable(output)
+        from w2vcli.plot import plot_loss, read_loss_history
+
+        histories = [(os.path.normpath(source), read_loss_history(source)) for source in loss]
+        plot_loss(histories, output, title=title)
+        for label, rows in histories:
+            last = max(rows, key=lambda row: row["epoch"])
+            say(f"{label}: {len(rows)} epoch{'s' if len(rows) != 1 else ''}, "
+                f"mean loss {last['mean_loss']:.4f} in epoch {int(last['epoch'])}")
+        runs = f"{len(histories)} runs" if len(histories) > 1 else "1 run"
+        say(f"Plotted the loss of {runs} to {output}")
+        return
+
+    output = output or "words.png"
+    wanted: list[str] = []
+    if words is not None:
+        wanted = _split_words(words)
+        if not wanted:
+            raise click.BadParameter("give at least two words, e.g. --words great,boring",
+                                     param_hint="--words")
+    check_writable(output)
+    from w2vcli.plot import plot_words, require_tsne
+
+    if method == "tsne":
+        require_tsne()  # before reading a large vectors file
+    kv = _load_vectors(vectors)
+    if top is not None:
+        wanted = list(kv.index_to_key[:top])
+        if top > len(wanted):
+            say(f"The vectors hold only {len(wanted)} words; plotting them all")
+    plotted, missing = plot_words(kv, wanted, output, title=title, method=method)
     if missing:
-        console.print(f"Not in the vocabulary, left out: {', '.join(missing)}")
-    console.print(f"Plotted {len(plotted)} words to {output}")
+        say(f"Not in the vocabulary, left out: {', '.join(missing)}")
+    say(f"Plotted {len(plotted)} words to {output}")
+
+
+@cli.command(name="phrases")
+@click.argument("corpus", nargs=-1, required=True, metavar="CORPUS...")
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="Where to write the corpus with the phrases joined.")
+@click.option("--threshold", default=100.0, show_default=True,
+              type=click.FloatRange(min=0, min_open=True),
+              help="Score a pair must exceed in the last pass; each earlier pass uses twice the "
+                   "next one's (default: 200, then 100). Higher: fewer phrases.")
+@click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Never join words seen fewer times; also subtracted from the pair's count.")
+@click.option("--passes", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Rounds of joining; 2 turns new_york + city into new_york_city.")
+@click.option("--delimiter", default="_", show_default=True,
+              help="Put between the joined tokens.")
+@click.option("--max-vocab-size", default=None, type=click.IntRange(min=1),
+              help="Prune the pair table to this many distinct pairs, dropping the rarest, as "
+                   "word2phrase  [default: no limit]")
+@click.option("--tokenizer", type=click.Choice(["words", "whitespace"]), default="words",
+              show_default=True,
+              help="words: runs of letters and digits, lowercased; whitespace: tokens verbatim.")
+@click.option("--lowercase/--no-lowercase", default=None,
+              help="Fold case  [default: yes for words, no for whitespace]")
+@click.option("--max-sentence-length", default=10000, show_default=True,
+              type=click.IntRange(min=1),
+              help="Cut longer lines into pieces of this many tokens, each written as a line.")
+def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_count: int,
+                    passes: int, delimiter: str, max_vocab_size: int | None, tokenizer: str,
+                    lowercase: bool | None, max_sentence_length: int) -> None:
+    """Join frequent word pairs into phrases (new york -> new_york), as word2phrase.
+
+    Scores every pair of adjacent words in a sentence (c_ab - min_count) / (c_a * c_b) * N (N:
+    tokens in the corpus; Mikolov et al. 2013) and writes CORPUS (files, .gz/.bz2/.xz, or - for
+    stdin) back, one sentence per line (a line cut at --max-sentence-length gives several),
+    with the pairs scoring above the threshold joined, left to right. Each pass runs on the
+    previous one's output. Train on the result with --tokenizer whitespace, since the words
+    tokenizer splits at '_'. Example: w2v phrases corpus.txt -o phrased.txt && w2v train
+    phrased.txt --tokenizer whitespace
+    """
+    from w2vcli.io import check_writable
+
+    check_writable(output)
+    from rich.markup import escape
+    from rich.table import Table
+
+    from w2vcli.phrases import find_phrases
+    from w2vcli.tokenize import make_tokenizer
+
+    console = _stderr_console()
+    with console.status("Reading the corpus...") as status:
+        stats = find_phrases(
+            corpus, output, threshold=threshold, min_count=min_count, passes=passes,
+            delimiter=delimiter, tokenizer=make_tokenizer(tokenizer, lowercase),
+            max_sentence_length=max_sentence_length, max_vocab_size=max_vocab_size,
+            progress=lambda message: status.update(message[:1].upper() + message[1:] + "..."),
+        )
+    for p in stats.passes:
+        pruned = f"; pairs seen <= {p.pruned_at} times pruned" if p.pruned_at else ""
+        console.print(
+            f"Pass {p.index}/{len(stats.passes)} (threshold {p.threshold:g}): {p.phrases:,} "
+            f"phrase{'' if p.phrases == 1 else 's'} from {p.scored:,} scored pairs, "
+            f"{p.joined:,} joined; {p.tokens_in:,} -> {p.tokens_out:,} tokens{pruned}",
+            soft_wrap=True,
+        )
+        if p.top_by_count:
+            title = f"Most frequent phrases of pass {p.index}"
+            table = Table(title=title, min_width=len(title) + 4)
+            table.add_column("phrase")
+            table.add_column("count", justify="right")
+            table.add_column("score", justify="right")
+            for phrase in p.top_by_count:
+                table.add_row(escape(phrase.text), f"{phrase.count:,}", f"{phrase.score:,.1f}")
+            console.print(table)
+    console.print(
+        f"Wrote {escape(output)}: {stats.sentences:,} sentences, {stats.tokens_out:,} tokens "
+        f"(from {stats.tokens_in:,}) in {stats.seconds:.1f} s.",
+        soft_wrap=True,
+    )
 
 
 @cli.group(name="eval")
@@ -345,6 +488,168 @@ def eval_similarity(file: str, vectors: str) -> None:
         f"Spearman rho {result.spearman:.4f}  Pearson r {result.pearson:.4f}  "
         f"pairs {result.pairs_used}/{result.pairs_total}  OOV ratio {result.oov_ratio:.3f}"
     )
+
+
+def _same_path(a: str, b: str) -> bool:
+    """Whether two paths name the same file or directory (existing or not)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+@cli.command()
+@click.argument("source", metavar="IN")
+@click.argument("dest", metavar="OUT")
+@click.option("--format", "fmt", type=click.Choice(["text", "binary"]), default=None,
+              help="Output format  [default: binary for *.bin, else text]")
+def convert(source: str, dest: str, fmt: str | None) -> None:
+    """Convert vectors or a model directory to word2vec text or binary.
+
+    IN is a vectors file (text or binary, detected) or a model directory; OUT is written
+    atomically, in --format or as its name suggests (*.bin: binary, else text).
+
+    Example: w2v convert vectors.txt vectors.bin
+    """
+    from w2vcli.io import (check_writable, format_for_path, load_vectors, save_word2vec_format,
+                           sniff_format, vectors_path_kind)
+
+    if _same_path(source, dest):
+        raise W2VError(
+            f"input and output are the same path '{dest}'; write the converted vectors to "
+            "another file"
+        )
+    fmt = fmt or format_for_path(dest)
+    kind = vectors_path_kind(source)
+    check_writable(dest)
+    kv = load_vectors(source)
+    save_word2vec_format(kv, dest, binary=fmt == "binary")
+    source_format = "model directory" if kind == "model" else sniff_format(source)
+    _stderr_console().print(
+        f"Converted {source} ({source_format}) to {dest} ({fmt}): {len(kv):,} words x "
+        f"{kv.vector_size} dims",
+        markup=False, soft_wrap=True,
+    )
+
+
+def _human_size(n_bytes: int) -> str:
+    """``1234567`` -> ``'1,234,567 bytes (1.2 MiB)'``."""
+    text = f"{n_bytes:,} bytes"
+    size = float(n_bytes)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        size /= 1024
+        if size < 1024 or unit == "TiB":
+            break
+    return text if n_bytes < 1024 else f"{text} ({size:.1f} {unit})"
+
+
+def _info_value(value) -> str:
+    """A model.json value as one table cell: lists comma-joined, mappings as compact JSON."""
+    import json
+
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)) and all(not isinstance(v, (dict, list)) for v in value):
+        return ", ".join(_info_value(v) for v in value)
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
+
+
+def _info_table(title: str, rows: list[tuple[str, str]]):
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column("property", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for name, value in rows:
+        table.add_row(Text(name), Text(value))
+    return table
+
+
+@cli.command()
+@click.argument("path", metavar="PATH")
+@click.option("-n", "--words", "n_words", default=10, show_default=True,
+              type=click.IntRange(min=0), help="Words to list from the top of the vocabulary.")
+def info(path: str, n_words: int) -> None:
+    """Describe vectors or a model directory: format, size, first words.
+
+    For a file: format, vocabulary size, dimension, file size and the first words. For a model
+    directory also the training parameters, the corpus and the loss of each epoch.
+    """
+    from w2vcli.io import inspect_vectors_file, vectors_path_kind
+
+    console = _stdout_console()
+    if vectors_path_kind(path) == "file":
+        found = inspect_vectors_file(path, n_words)
+        console.print(_info_table("Vectors file", [
+            ("path", path),
+            ("format", found.format),
+            ("vocabulary size", f"{found.vocab_size:,}"),
+            ("dimension", str(found.vector_size)),
+            ("file size", _human_size(found.size_bytes)),
+            ("first words", " ".join(found.first_words)),
+        ]))
+        return
+
+    from pathlib import Path
+
+    from rich.table import Table
+
+    from w2vcli.model import load_model
+
+    model = load_model(path, mmap=True)
+    meta, config = model.meta, model.meta.get("config") or {}
+    if not isinstance(config, dict):
+        config = {"config": config}
+    done, total = meta.get("epochs_done"), config.get("epochs")
+    if done is not None and total is not None:
+        epochs = f"{done} of {total}"
+    else:
+        epochs = _info_value(done if done is not None else total)
+    words_done = meta.get("words_done")
+    if isinstance(words_done, (int, float)):
+        words_done = f"{words_done:,.0f}"
+    size = sum(f.stat().st_size for f in Path(path).iterdir() if f.is_file())
+    first = ", ".join(f"{w} ({int(c):,})" for w, c in zip(model.words[:n_words], model.counts))
+    rows = [
+        ("path", path),
+        ("format", f"w2v model directory (version {meta.get('version', '?')})"),
+        ("vocabulary size", f"{len(model.words):,}"),
+        ("dimension", str(model.vector_size)),
+        ("output vectors", " x ".join(f"{n:,}" for n in model.w_out.shape)),
+        ("epochs done", epochs),
+        ("words trained", _info_value(words_done)),
+        ("size on disk", _human_size(size)),
+        ("first words", first),
+    ]
+    known = {"format", "version", "vector_size", "vocab_size", "config", "corpus", "epochs_done",
+             "words_done"}
+    rows += [(key, _info_value(value)) for key, value in meta.items() if key not in known]
+    console.print(_info_table("Model directory", rows))
+    console.print(_info_table("Training parameters",
+                              [(k, _info_value(v)) for k, v in config.items()]))
+    corpus = meta.get("corpus")
+    if corpus is not None:
+        if isinstance(corpus, dict):
+            corpus_rows = [(k, _info_value(v)) for k, v in corpus.items()]
+        elif isinstance(corpus, list):
+            corpus_rows = [(f"{i}", _info_value(v)) for i, v in enumerate(corpus, start=1)]
+        else:
+            corpus_rows = [("corpus", _info_value(corpus))]
+        console.print(_info_table("Corpus", corpus_rows))
+    if model.loss:
+        table = Table(title="Loss per epoch", title_justify="left")
+        for name in ("epoch", "words", "alpha", "mean loss", "words/s"):
+            table.add_column(name, justify="right")
+        for row in model.loss:
+            get = lambda key: row.get(key, float("nan"))  # noqa: E731
+            table.add_row(f"{get('epoch'):.0f}", f"{get('words'):,.0f}", f"{get('alpha'):.6g}",
+                          f"{get('mean_loss'):.4f}", f"{get('words_per_sec'):,.0f}")
+        console.print(table)
 
 
 def main() -> None:

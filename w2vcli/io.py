@@ -27,6 +27,14 @@ Choices:
 Every problem with a file raises :class:`~w2vcli.errors.VectorsFormatError` with a one-line
 message naming the file and the line (text) or record (binary), and all writes go through
 :func:`atomic_output`, so an interrupted save never leaves a half-written vectors file behind.
+
+Entry points:
+
+- :func:`load_vectors` reads whatever a user may point a command at: a text or binary vectors
+  file (detected), or a saved model directory (:mod:`w2vcli.model`; its ``w_in`` and counts).
+- :func:`read_header`, :func:`sniff_format` and :func:`inspect_vectors_file` describe a vectors
+  file from its first megabyte or so (plus a few short reads), without loading the matrix.
+- :func:`load_word2vec_format` / :func:`save_word2vec_format` are the file readers and writers.
 """
 
 from __future__ import annotations
@@ -37,19 +45,37 @@ import os
 import tempfile
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO, Literal
 
 import numpy as np
 
 from .errors import VectorsFormatError, W2VError
 from .keyedvectors import KeyedVectors
+from .model import is_model_dir, load_model
 
-__all__ = ["atomic_output", "check_writable", "load_word2vec_format", "save_word2vec_format"]
+__all__ = [
+    "VectorsFileInfo",
+    "atomic_output",
+    "check_writable",
+    "format_for_path",
+    "inspect_vectors_file",
+    "load_vectors",
+    "load_word2vec_format",
+    "read_header",
+    "save_word2vec_format",
+    "sniff_format",
+    "vectors_path_kind",
+]
+
+VectorsFormat = Literal["text", "binary"]
 
 _WHITESPACE = (" ", "\t", "\n", "\r", "\x0b", "\x0c")  # what bytes.split() splits on
 _CHUNK_ROWS = 1024  # rows formatted per write: bounds the transient memory to a few MB
 _PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
+_SNIFF_BYTES = 1 << 20  # how much of the first record format detection looks at
+_HEADER_BYTES = 1 << 16  # a header line longer than this is reported as a bad header
 
 
 # -- atomic writes ----------------------------------------------------------------------------
@@ -417,23 +443,11 @@ def load_word2vec_format(path: str | os.PathLike[str], binary: bool | None = Non
     path = Path(path)
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise VectorsFormatError(
-            f"vectors file '{path}' not found; check the path, or train vectors first"
-        ) from None
-    except IsADirectoryError:
-        raise VectorsFormatError(
-            f"'{path}' is a directory, not a vectors file; give the file's path"
-        ) from None
     except OSError as exc:
-        raise VectorsFormatError(f"cannot read vectors file '{path}': {exc.strerror}") from None
+        raise _read_error(path, exc) from None
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
-    if not data or data.isspace():
-        raise VectorsFormatError(
-            f"{path}: the file is empty; expected a word2vec header 'VOCAB_SIZE DIMENSION' "
-            "and vectors"
-        )
+    _check_not_empty(path, data)
     n, d, start = _parse_header(path, data)
     if binary is None:
         binary = not _looks_like_text(data[start:], d)
@@ -446,3 +460,229 @@ def load_word2vec_format(path: str | os.PathLike[str], binary: bool | None = Non
         words, vectors = _read_text(path, body, n, d)
         _check_duplicates(path, words, "line", 2)
     return KeyedVectors(words, vectors)
+
+
+def _read_error(path: Path, exc: OSError) -> VectorsFormatError:
+    if isinstance(exc, FileNotFoundError):
+        return VectorsFormatError(
+            f"vectors file '{path}' not found; check the path, or train vectors first"
+        )
+    if isinstance(exc, IsADirectoryError):
+        return VectorsFormatError(
+            f"'{path}' is a directory, not a vectors file; give the file's path"
+        )
+    return VectorsFormatError(f"cannot read vectors file '{path}': {exc.strerror or exc}")
+
+
+def _check_not_empty(path: Path, data: bytes) -> None:
+    if not data or data.isspace():
+        raise VectorsFormatError(
+            f"{path}: the file is empty; expected a word2vec header 'VOCAB_SIZE DIMENSION' "
+            "and vectors"
+        )
+
+
+# -- loading anything a command may be pointed at ---------------------------------------------
+
+
+def load_vectors(path: str | os.PathLike[str]) -> KeyedVectors:
+    """Read word vectors from a vectors file (text or binary, detected) or a model directory.
+
+    Parameters
+    ----------
+    path
+        A word2vec.c text or binary file (:func:`load_word2vec_format` with detection), or a
+        directory written by :func:`w2vcli.model.save_model` (``w2v train --save-model``), whose
+        input vectors ``w_in.npy`` and ``vocab.tsv`` counts are used (``w_out`` is not read).
+
+    Returns
+    -------
+    KeyedVectors
+        (V, d) float32 vectors in file / vocabulary order; ``counts`` is int64 (V,) for a model
+        directory and ``None`` for a vectors file.
+
+    Raises
+    ------
+    W2VError
+        ``path`` does not exist, or is a directory without ``model.json``; a
+        :class:`~w2vcli.errors.VectorsFormatError` for a malformed vectors file, or a
+        :class:`~w2vcli.model.ModelFormatError` for a broken model directory. One line each.
+    """
+    path = Path(path)
+    if vectors_path_kind(path) == "model":
+        saved = load_model(path, mmap=True)  # maps w_out without reading it
+        return KeyedVectors(saved.words, np.array(saved.w_in, dtype=np.float32), saved.counts)
+    return load_word2vec_format(path)
+
+
+def vectors_path_kind(path: str | os.PathLike[str]) -> Literal["model", "file"]:
+    """Whether ``path`` is a model directory (``"model"``) or something else (``"file"``).
+
+    Only looks at the file system: a ``"file"`` may still be unreadable or malformed.
+
+    Raises
+    ------
+    W2VError
+        ``path`` does not exist, or is a directory without ``model.json`` (one line each,
+        suggesting a fix).
+    """
+    path = Path(path)
+    if path.is_dir():
+        if not is_model_dir(path):
+            raise W2VError(
+                f"'{path}' is a directory but not a w2v model directory (no model.json in it); "
+                "give a vectors file, or a directory written by 'w2v train --save-model DIR'"
+            )
+        return "model"
+    if not path.exists():
+        raise W2VError(
+            f"'{path}' not found: no vectors file or model directory there; check the path, "
+            "or train vectors with 'w2v train CORPUS'"
+        )
+    return "file"
+
+
+def format_for_path(path: str | os.PathLike[str]) -> VectorsFormat:
+    """Default output format for ``path``: ``"binary"`` if it ends in ``.bin``, else ``"text"``."""
+    return "binary" if os.fspath(path).endswith(".bin") else "text"
+
+
+# -- describing a vectors file without loading it ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class VectorsFileInfo:
+    """What :func:`inspect_vectors_file` learns from the start of a vectors file.
+
+    Attributes
+    ----------
+    path
+        The file.
+    format
+        ``"text"`` or ``"binary"``, detected as :func:`load_word2vec_format` detects it.
+    vocab_size, vector_size
+        V and d as the header states them (the rows are not counted).
+    size_bytes
+        File size on disk, in bytes.
+    first_words
+        Up to the requested number of words from the top of the file (most frequent first).
+    """
+
+    path: Path
+    format: VectorsFormat
+    vocab_size: int
+    vector_size: int
+    size_bytes: int
+    first_words: list[str] = field(default_factory=list)
+
+
+def _read_start(path: Path) -> tuple[bytes, int, int, int, int]:
+    """Read the header and the start of the first record.
+
+    Returns ``(data, n, d, start, offset)``: ``data`` is the file's first bytes without a UTF-8
+    BOM (at least the header and ``_SNIFF_BYTES + 4 * d`` bytes more, or the whole file),
+    ``start`` the offset in ``data`` of the first record, ``offset`` the BOM's length (the file
+    offset of ``data[0]``).
+    """
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            data = f.read(_HEADER_BYTES)
+            offset = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+            data = data[offset:]
+            if offset + len(data) >= size:  # the whole file is in hand
+                _check_not_empty(path, data)
+            n, d, start = _parse_header(path, data)
+            want = min(size - offset, start + _SNIFF_BYTES + 4 * d + 1)
+            if len(data) < want:
+                data += f.read(want - len(data))
+    except OSError as exc:
+        raise _read_error(path, exc) from None
+    return data, n, d, start, offset
+
+
+def read_header(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """The ``(vocab size, dimension)`` a vectors file's header announces (two ints > 0).
+
+    Reads only the start of the file. Raises
+    :class:`~w2vcli.errors.VectorsFormatError` for a missing, empty or unreadable file or a
+    malformed header (the same messages as :func:`load_word2vec_format`).
+    """
+    _, n, d, _, _ = _read_start(Path(path))
+    return n, d
+
+
+def sniff_format(path: str | os.PathLike[str]) -> VectorsFormat:
+    """Whether a vectors file is word2vec ``"text"`` or ``"binary"``, from its first record.
+
+    Uses the same rule as :func:`load_word2vec_format` with ``binary=None`` on at most the first
+    ~1 MB (plus 4*d bytes) of the file. Raises
+    :class:`~w2vcli.errors.VectorsFormatError` as :func:`read_header` does.
+    """
+    path = Path(path)
+    data, _, d, start, _ = _read_start(path)
+    return "text" if _looks_like_text(data[start:], d) else "binary"
+
+
+def _next_binary_word(f: BinaryIO, limit: int = 1 << 16) -> bytes | None:
+    """Read up to and past the next space; the bytes before it, or None at EOF / no space."""
+    parts: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = f.read(256)
+        if not chunk:
+            return None
+        i = chunk.find(b" ")
+        if i >= 0:
+            parts.append(chunk[:i])
+            f.seek(i + 1 - len(chunk), os.SEEK_CUR)
+            return b"".join(parts)
+        parts.append(chunk)
+        total += len(chunk)
+    return None
+
+
+def inspect_vectors_file(path: str | os.PathLike[str], n_words: int = 10) -> VectorsFileInfo:
+    """Describe a vectors file (format, V, d, size, first words) without loading its matrix.
+
+    Reads the header, about 1 MB to detect the format, and then the first ``n_words`` records
+    (text: their lines; binary: their words, seeking over the 4*d bytes of each vector). The
+    rest of the file is not checked: a file that describes fine may still fail to load.
+
+    Parameters
+    ----------
+    n_words
+        How many words to list from the top (fewer if the file has fewer, or ends early).
+
+    Raises
+    ------
+    VectorsFormatError
+        Missing, empty or unreadable file, or a malformed header.
+    """
+    path = Path(path)
+    data, n, d, start, offset = _read_start(path)
+    fmt: VectorsFormat = "text" if _looks_like_text(data[start:], d) else "binary"
+    del data
+    raw: list[bytes] = []
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            f.seek(offset + start)
+            for _ in range(min(n, max(n_words, 0))):
+                if fmt == "text":
+                    tokens = f.readline().split(None, 1)
+                    word = tokens[0] if tokens else None
+                else:
+                    word = _next_binary_word(f)
+                    if word is not None:
+                        word = word.lstrip(b"\n")
+                        f.seek(4 * d, os.SEEK_CUR)
+                        if f.tell() > size:
+                            word = None
+                if not word:
+                    break
+                raw.append(word)
+    except OSError as exc:
+        raise _read_error(path, exc) from None
+    words = _decode_words(raw) if raw else []
+    return VectorsFileInfo(path, fmt, n, d, size, words)

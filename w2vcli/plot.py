@@ -1,18 +1,25 @@
-"""2-D pictures of word vectors: PCA projection and a labelled scatter plot.
+"""Pictures of a model: 2-D word maps (PCA or t-SNE) and training-loss curves.
 
-``w2v plot --words king,queen,man,woman`` projects the chosen words' vectors onto their top two
-principal components and writes a labelled scatter plot (PNG by default).
+- ``w2v plot --words king,queen,man,woman`` (or ``--top 200``) projects word vectors to 2-D and
+  writes a labelled scatter plot: :func:`plot_words`, with :func:`pca_2d` or :func:`tsne_2d`.
+- ``w2v plot --loss run1/ --loss run2.csv`` draws the mean loss per epoch of one or more training
+  runs: :func:`read_loss_history` and :func:`plot_loss`.
 
-matplotlib is imported only inside :func:`plot_words`, so importing this module (and running
-``w2v similar`` / ``w2v eval``) never pays for it. Rendering uses a private
-:class:`matplotlib.figure.Figure` with the Agg canvas; the global backend (``pyplot``, a user's
-interactive session, ``MPLBACKEND``) is neither read nor changed.
+matplotlib is imported only inside the plotting functions (and scikit-learn, an optional extra,
+only inside :func:`tsne_2d`), so importing this module (and running ``w2v similar`` /
+``w2v eval``) never pays for them. Rendering uses a private :class:`matplotlib.figure.Figure`
+with the Agg canvas; the global backend (``pyplot``, a user's interactive session,
+``MPLBACKEND``) is neither read nor changed. Every picture is written atomically
+(:func:`w2vcli.io.atomic_output`): the file appears complete or not at all.
 """
 
 from __future__ import annotations
 
+import csv
+import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,10 +30,41 @@ from w2vcli.io import atomic_output, check_writable
 if TYPE_CHECKING:  # pragma: no cover
     from w2vcli.keyedvectors import KeyedVectors
 
-__all__ = ["pca_2d", "plot_words"]
+__all__ = [
+    "LABEL_ALL_MAX",
+    "LOSS_REQUIRED",
+    "MAX_STRETCH",
+    "METHODS",
+    "TSNE_MISSING",
+    "pca_2d",
+    "plot_loss",
+    "plot_words",
+    "read_loss_history",
+    "require_tsne",
+    "tsne_2d",
+]
 
 #: Output formats picked from the file-name suffix; anything else is written as PNG.
 _SUFFIX_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+#: Projections :func:`plot_words` knows.
+METHODS = ("pca", "tsne")
+
+#: The error message when t-SNE is asked for and scikit-learn is not installed.
+TSNE_MISSING = "t-SNE needs scikit-learn: pip install 'w2vcli[tsne]' (or use --method pca)"
+
+
+def _format_for(path: str) -> str:
+    return _SUFFIX_FORMATS.get(os.path.splitext(path)[1].lower(), "png")
+
+
+def _new_figure(width: float, height: float, dpi: int):
+    """A private Agg-backed Figure (matplotlib imported here, never pyplot) and its canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=dpi)
+    return fig, FigureCanvasAgg(fig)
 
 
 def _pca(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,32 +127,92 @@ def pca_2d(vectors: np.ndarray) -> np.ndarray:
     return _pca(vectors)[0]
 
 
-def _font_size(n_words: int) -> float:
-    """Label font size in points: legible for a handful of words, compact for ~25 and more."""
-    if n_words <= 12:
-        return 10.0
-    if n_words <= 30:
-        return 9.0
-    if n_words <= 60:
-        return 8.0
-    return 7.0
+# -- t-SNE -------------------------------------------------------------------------------------
 
 
-# Label placements tried in order, as (dx, dy, ha, va) with offsets in points from the marker:
-# right, upper right, upper left, lower right, lower left, left, above, below; then the same
-# directions further away (with a thin leader line to the marker) for crowded plots.
-_NEAR = [
-    (5, 0, "left", "center"),
-    (4, 4, "left", "bottom"),
-    (-4, 4, "right", "bottom"),
-    (4, -4, "left", "top"),
-    (-4, -4, "right", "top"),
-    (-5, 0, "right", "center"),
-    (0, 6, "center", "bottom"),
-    (0, -6, "center", "top"),
-]
-_CANDIDATES = _NEAR + [(f * dx, f * dy, ha, va) for f in (2.8, 4.5) for dx, dy, ha, va in _NEAR]
-_LEADER = {"arrowstyle": "-", "color": "#9a9a9a", "linewidth": 0.6, "shrinkA": 1.0, "shrinkB": 2.5}
+def require_tsne() -> None:
+    """Fail early, with a one-line fix, where t-SNE cannot run (scikit-learn is missing).
+
+    Raises:
+        W2VError: ``sklearn.manifold`` cannot be imported; the message is :data:`TSNE_MISSING`.
+    """
+    try:
+        import sklearn.manifold  # noqa: F401
+    except ImportError:
+        raise W2VError(TSNE_MISSING) from None
+
+
+#: Up to this many points t-SNE runs on one thread: OpenMP start-up and spinning cost more than
+#: they save on a few hundred points, and on a busy machine they can make it 100x slower.
+_TSNE_ONE_THREAD_MAX = 1000
+
+
+def tsne_2d(vectors: np.ndarray, perplexity: float | None = None, seed: int = 0) -> np.ndarray:
+    """Embed vectors in the plane with t-SNE, so that each point's near neighbours stay near.
+
+    t-distributed stochastic neighbour embedding (L. van der Maaten and G. Hinton, "Visualizing
+    Data using t-SNE", JMLR 9:2579-2605, 2008) matches, point by point, a Gaussian neighbourhood
+    distribution in the original space to a Student-t one in the plane. Unlike PCA, only local
+    neighbourhoods are meaningful: the axes, the distances between clusters and the sizes of
+    clusters are not. Rows are scaled to unit length first, so neighbourhoods are those of
+    cosine similarity (what ``w2v similar`` ranks by); the embedding is
+    ``sklearn.manifold.TSNE(perplexity=..., init="pca", learning_rate="auto",
+    random_state=seed)`` (random initialisation when the data have fewer than 2 dimensions).
+    scikit-learn is an optional extra (``pip install 'w2vcli[tsne]'``), imported only here.
+    Up to 1,000 points run on one thread (faster there, and reproducible).
+
+    Args:
+        vectors: array-like of shape (n, d), n >= 2, any real dtype, finite values.
+        perplexity: the effective number of neighbours each point attends to, in (0, n);
+            default ``min(30, (n - 1) / 3)``, scikit-learn's 30 where there are enough points
+            and small enough for a handful of words.
+        seed: random state; the same vectors and seed give the same picture.
+
+    Returns:
+        float64 array of shape (n, 2), in arbitrary units (only relative positions matter).
+
+    Raises:
+        W2VError: scikit-learn is not installed (message :data:`TSNE_MISSING`).
+        ValueError: ``vectors`` is not 2-D, has fewer than 2 rows or no columns, holds NaN or
+            infinite values, or ``perplexity`` is not in (0, n).
+    """
+    x = np.asarray(vectors, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"vectors must be a 2-D (n, d) array, got shape {x.shape}")
+    n, d = x.shape
+    if n < 2:
+        raise ValueError(f"t-SNE needs at least 2 vectors, got {n}")
+    if d < 1:
+        raise ValueError("vectors must have at least one dimension")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("vectors contain NaN or infinite values")
+    if perplexity is None:
+        perplexity = min(30.0, (n - 1) / 3.0)
+    if not 0.0 < perplexity < n:
+        raise ValueError(f"perplexity must be in (0, {n}) for {n} vectors, got {perplexity}")
+    require_tsne()
+    from sklearn.manifold import TSNE
+
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    x = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+    tsne = TSNE(
+        n_components=2,
+        perplexity=float(perplexity),
+        init="pca" if min(n, d) >= 2 else "random",
+        learning_rate="auto",
+        random_state=seed,
+    )
+    if n <= _TSNE_ONE_THREAD_MAX:
+        try:
+            from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+        except ImportError:  # pragma: no cover
+            return np.asarray(tsne.fit_transform(x), dtype=np.float64)
+        with threadpool_limits(limits=1):
+            return np.asarray(tsne.fit_transform(x), dtype=np.float64)
+    return np.asarray(tsne.fit_transform(x), dtype=np.float64)
+
+
+# -- the word map -----------------------------------------------------------------------------
 
 
 #: At most this many times more pixels per data unit on one axis than on the other. Filling the
@@ -143,61 +241,128 @@ def _limit_stretch(ax, renderer) -> None:
     ax.set_ylim(y0, y1)
 
 
-def _overlap_area(box: np.ndarray, boxes: np.ndarray) -> float:
-    """Total overlap area of ``box`` (x0, y0, x1, y1) with each row of ``boxes`` (m, 4)."""
-    if boxes.shape[0] == 0:
-        return 0.0
-    w = np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0])
-    h = np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1])
-    return float(np.sum(np.clip(w, 0.0, None) * np.clip(h, 0.0, None)))
+#: Up to this many words every word gets a label (moved away, with a leader line, where the
+#: space near its point is taken). A bigger map (``--top 200``) is drawn larger with smaller
+#: type, and a label is drawn only where it fits next to its point without overlapping: the
+#: words are served in the order given (most frequent first for ``--top``), and the points
+#: left unlabelled are drawn pale.
+LABEL_ALL_MAX = 60
 
 
-def _place_labels(ax, renderer, coords: np.ndarray, words: Sequence[str], fontsize: float) -> None:
+def _font_size(n_words: int) -> float:
+    """Label font size in points: legible for a handful of words, compact for ~25 and more."""
+    if n_words <= 12:
+        return 10.0
+    if n_words <= 30:
+        return 9.0
+    if n_words <= 60:
+        return 8.0
+    if n_words <= 120:
+        return 7.0
+    return 6.5
+
+
+# Label placements tried in order, as (dx, dy, ha, va) with offsets in points from the marker:
+# right, upper right, upper left, lower right, lower left, left, above, below; then the same
+# directions further away (with a thin leader line to the marker) for crowded plots.
+_NEAR = [
+    (5, 0, "left", "center"),
+    (4, 4, "left", "bottom"),
+    (-4, 4, "right", "bottom"),
+    (4, -4, "left", "top"),
+    (-4, -4, "right", "top"),
+    (-5, 0, "right", "center"),
+    (0, 6, "center", "bottom"),
+    (0, -6, "center", "top"),
+]
+_CANDIDATES = _NEAR + [(f * dx, f * dy, ha, va) for f in (2.8, 4.5) for dx, dy, ha, va in _NEAR]
+_LEADER = {"arrowstyle": "-", "color": "#9a9a9a", "linewidth": 0.6, "shrinkA": 1.0, "shrinkB": 2.5}
+# Where the anchor sits in the text box, as a fraction of its width / height from the left /
+# bottom (how matplotlib aligns unrotated text).
+_HFRAC = {"left": 0.0, "center": 0.5, "right": 1.0}
+_VFRAC = {"bottom": 0.0, "center": 0.5, "top": 1.0}
+
+
+def _overlap_matrix(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Overlap areas (c, m) of each row of ``boxes`` (c, 4) with each row of ``others`` (m, 4);
+    boxes are (x0, y0, x1, y1) in pixels."""
+    w = np.minimum(boxes[:, None, 2], others[None, :, 2]) - np.maximum(boxes[:, None, 0],
+                                                                       others[None, :, 0])
+    h = np.minimum(boxes[:, None, 3], others[None, :, 3]) - np.maximum(boxes[:, None, 1],
+                                                                       others[None, :, 1])
+    return np.clip(w, 0.0, None) * np.clip(h, 0.0, None)
+
+
+def _place_labels(
+    ax,
+    renderer,
+    coords: np.ndarray,
+    words: Sequence[str],
+    fontsize: float,
+    marker_radius: float = 3.5,
+    only_where_room: bool = False,
+) -> np.ndarray:
     """Annotate each point with its word, greedily picking a spot that overlaps the least.
 
-    For each word in turn, candidate offsets (:data:`_CANDIDATES`) are tried; the first whose
-    text box overlaps no earlier label, no other marker and stays inside the axes wins, else the
-    one with the least overlap (area in pixels, leaving the axes counted heavily). This is
-    O(n^2) box tests, cheap for the tens of words a word plot is for.
+    For each word in turn, candidate offsets (:data:`_CANDIDATES`) are scored: the overlap area
+    (pixels) of the padded text box with the labels already placed and with the other markers,
+    plus a heavy penalty for leaving the axes. The first candidate that overlaps nothing wins,
+    else the cheapest. The text is measured once per word and the candidate boxes are computed
+    from that (exact for unrotated text), so this is O(n^2) box arithmetic, in NumPy.
+
+    Args:
+        coords: (n, 2) data coordinates of the points, limits already fixed.
+        marker_radius: points; the box each marker occupies.
+        only_where_room: try only the spots next to the point (no leader lines) and leave a word
+            unlabelled where every spot overlaps something.
+
+    Returns:
+        bool array (n,): which words got a label.
     """
-    dpi_scale = ax.figure.dpi / 72.0
+    dpi_scale = ax.figure.dpi / 72.0  # pixels per point
     pad = 1.5 * dpi_scale
-    marker_r = 3.5 * dpi_scale
+    marker_r = marker_radius * dpi_scale
     points = ax.transData.transform(coords)
     point_boxes = np.hstack([points - marker_r, points + marker_r])  # (n, 4): x0, y0, x1, y1
-    axes_box = ax.get_window_extent(renderer)
-    placed = np.empty((0, 4), dtype=np.float64)
+    frame = ax.get_window_extent(renderer)
+    candidates = _NEAR if only_where_room else _CANDIDATES
+    offsets = np.array([(dx, dy) for dx, dy, _, _ in candidates], dtype=np.float64) * dpi_scale
+    hfrac = np.array([_HFRAC[c[2]] for c in candidates])
+    vfrac = np.array([_VFRAC[c[3]] for c in candidates])
     style = {"fontsize": fontsize, "color": "#1a1a1a", "zorder": 3, "annotation_clip": False}
+    probe = ax.text(0.0, 0.0, "", fontsize=fontsize)  # measures each word's text box
+    placed = np.empty((len(words), 4), dtype=np.float64)
+    labelled = np.zeros(len(words), dtype=bool)
+    count = 0  # labels placed so far: placed[:count]
     for i, word in enumerate(words):
-        xy = (coords[i, 0], coords[i, 1])
-        others = np.delete(point_boxes, i, axis=0)
-        # One probe measures every candidate (text box only, without the leader line).
-        probe = ax.annotate(word, xy=xy, xytext=(0, 0), textcoords="offset points", **style)
-        best_cost, best, best_box = np.inf, _CANDIDATES[0], None
-        for cand in _CANDIDATES:
-            dx, dy, ha, va = cand
-            probe.xyann = (dx, dy)
-            probe.set_horizontalalignment(ha)
-            probe.set_verticalalignment(va)
-            ext = probe.get_window_extent(renderer)
-            box = np.array([ext.x0 - pad, ext.y0 - pad, ext.x1 + pad, ext.y1 + pad])
-            outside = (
-                max(0.0, axes_box.x0 - box[0])
-                + max(0.0, box[2] - axes_box.x1)
-                + max(0.0, axes_box.y0 - box[1])
-                + max(0.0, box[3] - axes_box.y1)
-            )
-            cost = _overlap_area(box, placed) + _overlap_area(box, others) + 1e4 * outside
-            if cost < best_cost:
-                best_cost, best, best_box = cost, cand, box
-            if cost == 0.0:
-                break
-        probe.remove()
-        dx, dy, ha, va = best
+        probe.set_text(word)
+        ext = probe.get_window_extent(renderer)
+        x0 = points[i, 0] + offsets[:, 0] - hfrac * ext.width - pad
+        y0 = points[i, 1] + offsets[:, 1] - vfrac * ext.height - pad
+        boxes = np.column_stack([x0, y0, x0 + ext.width + 2 * pad, y0 + ext.height + 2 * pad])
+        outside = (
+            np.clip(frame.x0 - boxes[:, 0], 0.0, None)
+            + np.clip(boxes[:, 2] - frame.x1, 0.0, None)
+            + np.clip(frame.y0 - boxes[:, 1], 0.0, None)
+            + np.clip(boxes[:, 3] - frame.y1, 0.0, None)
+        )
+        on_markers = _overlap_matrix(boxes, point_boxes)
+        on_markers[:, i] = 0.0  # its own marker
+        cost = on_markers.sum(axis=1) + 1e4 * outside
+        cost += _overlap_matrix(boxes, placed[:count]).sum(axis=1)
+        best = int(np.argmin(cost))  # the first of the cheapest: the first free spot if any
+        if only_where_room and cost[best] > 0.0:
+            continue
+        dx, dy, ha, va = candidates[best]
         far = abs(dx) + abs(dy) > 10
-        ax.annotate(word, xy=xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+        ax.annotate(word, xy=(coords[i, 0], coords[i, 1]), xytext=(dx, dy),
+                    textcoords="offset points", ha=ha, va=va,
                     arrowprops=_LEADER if far else None, **style)
-        placed = np.vstack([placed, best_box])
+        placed[count] = boxes[best]
+        count += 1
+        labelled[i] = True
+    probe.remove()
+    return labelled
 
 
 def _resolve_words(kv: KeyedVectors, words: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -227,31 +392,42 @@ def _short_list(words: Sequence[str], limit: int = 10) -> str:
     return shown + (f" and {len(words) - limit} more" if len(words) > limit else "")
 
 
+_WORD_COLOUR = "#1f77b4"
+_PALE_COLOUR = "#b8d2ea"  # points whose label did not fit
+
+
 def plot_words(
     kv: KeyedVectors,
     words: Sequence[str],
     path: str | os.PathLike,
     title: str | None = None,
     dpi: int = 150,
+    method: str = "pca",
 ) -> tuple[list[str], list[str]]:
-    """Write a labelled 2-D PCA scatter plot of some words' vectors.
+    """Write a labelled 2-D map (PCA or t-SNE) of some words' vectors.
 
-    The vectors of the known words are projected with :func:`pca_2d` (fitted on those words
-    only); each point is labelled with its word, placed to avoid overlapping other labels and
-    points where it can, and the axes are labelled ``PC1``/``PC2`` with the percentage of the
-    plotted words' variance each explains. The file is written atomically: it appears complete
-    or not at all, and an existing file is only replaced on success.
+    The vectors of the known words are projected with :func:`pca_2d` (axes ``PC1``/``PC2``
+    with the percentage of the plotted words' variance each explains) or :func:`tsne_2d` (axes
+    ``t-SNE 1``/``t-SNE 2``, which have no units or meaning of their own), fitted on those words
+    only. Each point is labelled with its word, placed to avoid overlapping other labels and
+    points. Up to :data:`LABEL_ALL_MAX` words every word is labelled; a bigger map (such as the
+    200 most frequent words) is drawn larger with smaller type, a word is labelled only where its
+    label fits without overlapping, in the order given, the unlabelled points are pale and a
+    note in the corner says how many are labelled. The file is written atomically: it appears
+    complete or not at all, and an existing file is only replaced on success.
 
     Args:
         kv: the word vectors (anything with ``__contains__``, ``key_to_index`` and ``vectors``
             of shape (V, d), like :class:`w2vcli.keyedvectors.KeyedVectors`).
-        words: the words to plot, in the order to label them. Blank entries and repeats are
-            ignored; a word missing as typed but present in lowercase is plotted in lowercase.
+        words: the words to plot, in the order to label them (put the most important first).
+            Blank entries and repeats are ignored; a word missing as typed but present in
+            lowercase is plotted in lowercase.
         path: output file. ``.svg`` and ``.pdf`` suffixes give those formats; any other suffix
             (or none) gives PNG. The directory must exist.
-        title: figure title; default ``"<n> words (PCA of <d>-d vectors)"``.
+        title: figure title; default ``"<n> words (PCA of <d>-d vectors)"`` (or ``t-SNE``).
         dpi: resolution in dots per inch; the figure is 8 x 6.5 inches (1200 x 975 pixels at the
-            default 150 dpi).
+            default 150 dpi), 11 x 9 inches above :data:`LABEL_ALL_MAX` words.
+        method: ``"pca"`` or ``"tsne"`` (needs scikit-learn, the ``tsne`` extra).
 
     Returns:
         ``(plotted, missing)``: the words drawn, and the requested words not in the vocabulary
@@ -259,9 +435,15 @@ def plot_words(
 
     Raises:
         W2VError: fewer than two of the words are in the vocabulary, their vectors are not
-            finite, or ``path`` cannot be written (a directory, or its directory is missing or
-            not writable). Nothing is written then, and an existing file is left as it was.
+            finite, ``path`` cannot be written (a directory, or its directory is missing or
+            not writable), or ``method`` is ``"tsne"`` and scikit-learn is not installed.
+            Nothing is written then, and an existing file is left as it was.
+        ValueError: ``method`` is neither ``"pca"`` nor ``"tsne"``.
     """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "tsne":
+        require_tsne()
     plotted, missing = _resolve_words(kv, words)
     if len(plotted) < 2:
         found = f"found {len(plotted)} ({_short_list(plotted)})" if plotted else "found none"
@@ -277,23 +459,27 @@ def plot_words(
 
     out = os.fspath(path)
     check_writable(out)  # fail before rendering, with io's message naming the fix
-    fmt = _SUFFIX_FORMATS.get(os.path.splitext(out)[1].lower(), "png")
 
-    coords, explained = _pca(vectors)
+    n = len(plotted)
+    if method == "tsne":
+        coords = tsne_2d(vectors)
+        xlabel, ylabel, name = "t-SNE 1", "t-SNE 2", "t-SNE"
+    else:
+        coords, explained = _pca(vectors)
+        xlabel = f"PC1 ({100.0 * explained[0]:.1f}% of variance)"
+        ylabel = f"PC2 ({100.0 * explained[1]:.1f}% of variance)"
+        name = "PCA"
     if title is None:
-        title = f"{len(plotted)} words (PCA of {vectors.shape[1]}-d vectors)"
+        title = f"{n} words ({name} of {vectors.shape[1]}-d vectors)"
 
-    # Imported here, not at module level: `w2v similar` / `w2v eval` must not pay for matplotlib.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8.0, 6.5), dpi=dpi)
-    canvas = FigureCanvasAgg(fig)
+    crowded = n > LABEL_ALL_MAX
+    fig, canvas = _new_figure(11.0, 9.0, dpi) if crowded else _new_figure(8.0, 6.5, dpi)
     ax = fig.add_subplot()
-    ax.scatter(coords[:, 0], coords[:, 1], s=22, color="#1f77b4", edgecolors="white",
-               linewidths=0.5, zorder=2)
-    ax.set_xlabel(f"PC1 ({100.0 * explained[0]:.1f}% of variance)")
-    ax.set_ylabel(f"PC2 ({100.0 * explained[1]:.1f}% of variance)")
+    marker_area = 12.0 if crowded else 22.0  # points^2
+    points = ax.scatter(coords[:, 0], coords[:, 1], s=marker_area, color=_WORD_COLOUR,
+                        edgecolors="white", linewidths=0.5, zorder=2)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, color="#e5e5e5", linewidth=0.8, zorder=0)
     ax.set_axisbelow(True)
@@ -302,8 +488,225 @@ def plot_words(
     # Freeze the limits and layout before measuring label boxes in pixels.
     renderer = canvas.get_renderer()
     _limit_stretch(ax, renderer)
-    _place_labels(ax, renderer, coords, plotted, _font_size(len(plotted)))
+    labelled = _place_labels(ax, renderer, coords, plotted, _font_size(n),
+                             marker_radius=2.5 if crowded else 3.5,
+                             only_where_room=crowded)
+    if not labelled.all():
+        points.set_facecolors([_WORD_COLOUR if done else _PALE_COLOUR for done in labelled])
+        fig.text(0.995, 0.005, f"{int(labelled.sum())} of {n} words labelled, in the order given;"
+                 " pale points had no room for a label", ha="right", va="bottom", fontsize=7,
+                 color="#666666")
 
     with atomic_output(out, "wb") as handle:
-        fig.savefig(handle, format=fmt, dpi=dpi)
+        fig.savefig(handle, format=_format_for(out), dpi=dpi)
     return plotted, missing
+
+
+# -- training loss -----------------------------------------------------------------------------
+
+#: Columns a loss history must have; the others of :data:`w2vcli.model.LOSS_FIELDS` (words,
+#: alpha, words_per_sec) are read where present.
+LOSS_REQUIRED = ("epoch", "mean_loss")
+
+_LOSS_SOURCES = (
+    "a loss CSV (w2v train --loss-log FILE) or a model directory (w2v train --save-model DIR)"
+)
+
+#: One run's loss history: rows as :func:`read_loss_history` returns them.
+LossRows = Sequence[Mapping[str, float]]
+
+
+def read_loss_history(path: str | os.PathLike) -> list[dict[str, float]]:
+    """Read the per-epoch training loss from a loss CSV or a saved model directory.
+
+    ``path`` is either a CSV written by ``w2v train --loss-log FILE`` or a model directory
+    written by ``w2v train --save-model DIR`` (its ``DIR/loss.csv`` is read; the weights are
+    not). The CSV has a header row naming the columns of :data:`w2vcli.model.LOSS_FIELDS`, in
+    any order, and one row per epoch:
+
+    - ``epoch``: the epoch number, from 1 (required, a whole number);
+    - ``mean_loss``: mean loss per (centre, outside) pair over the epoch, in nats (required;
+      ``nan`` where the epoch had no pairs);
+    - ``words``: words trained in the epoch; ``alpha``: the learning rate at the end of the
+      epoch; ``words_per_sec``: training speed (each read where present).
+
+    Other columns are ignored; blank lines are skipped; a UTF-8 byte-order mark is allowed.
+
+    Returns:
+        the rows in file order, one dict per epoch mapping each known column present to a float
+        (as :attr:`w2vcli.model.SavedModel.loss`).
+
+    Raises:
+        W2VError: with a one-line message naming the file, where it does not exist (or a
+            directory holds no ``loss.csv``), cannot be read or is not text, is empty, lacks a
+            required column (named), has a row with the wrong number of values or a value that
+            is not a number (line named), or has a header but no rows.
+    """
+    from w2vcli.model import LOSS_FIELDS, is_model_dir
+
+    given = Path(path)
+    if given.is_dir():
+        source = given / "loss.csv"
+        if not source.is_file():
+            what = "model directory" if is_model_dir(given) else "directory"
+            raise W2VError(f"{what} '{given}' has no loss.csv; give {_LOSS_SOURCES}")
+    elif not given.exists():
+        raise W2VError(f"loss history '{given}' does not exist; give {_LOSS_SOURCES}")
+    else:
+        source = given
+    expected_header = ",".join(LOSS_FIELDS)
+    try:
+        with open(source, encoding="utf-8-sig", newline="") as handle:
+            lines = list(csv.reader(handle))
+    except OSError as exc:
+        raise W2VError(f"cannot read '{source}': {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, csv.Error):
+        raise W2VError(
+            f"'{source}' is not a loss CSV (not text); give {_LOSS_SOURCES}"
+        ) from None
+    if not lines:
+        raise W2VError(f"'{source}' is empty; expected the header {expected_header} and a row "
+                       "per epoch")
+    header = [name.strip() for name in lines[0]]
+    absent = [name for name in LOSS_REQUIRED if name not in header]
+    if absent:
+        columns = " and ".join(f"'{name}'" for name in absent)
+        raise W2VError(
+            f"'{source}' has no {columns} column{'s' if len(absent) > 1 else ''}; expected the "
+            f"header {expected_header} (as w2v train --loss-log writes)"
+        )
+    known = [(j, name) for j, name in enumerate(header) if name in LOSS_FIELDS]
+    rows: list[dict[str, float]] = []
+    for line_number, values in enumerate(lines[1:], start=2):
+        if not values or all(not v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            raise W2VError(
+                f"'{source}', line {line_number}: expected {len(header)} values "
+                f"({','.join(header)}), found {len(values)}"
+            )
+        row: dict[str, float] = {}
+        for j, name in known:
+            raw = values[j].strip()
+            try:
+                value = float(raw)
+            except ValueError:
+                raise W2VError(
+                    f"'{source}', line {line_number}: {name} is '{raw}', not a number"
+                ) from None
+            if name == "epoch" and not (math.isfinite(value) and value.is_integer()):
+                raise W2VError(
+                    f"'{source}', line {line_number}: epoch is '{raw}', not a whole number"
+                )
+            row[name] = value
+        rows.append(row)
+    if not rows:
+        raise W2VError(f"'{source}' has a header but no rows: no epoch of training is recorded")
+    return rows
+
+
+#: Above this many runs the learning-rate panel is left out (the loss legend is enough to read).
+_ALPHA_PANEL_MAX_RUNS = 6
+
+
+def plot_loss(
+    histories: Sequence[tuple[str, LossRows]] | Mapping[str, LossRows],
+    path: str | os.PathLike,
+    title: str | None = None,
+    dpi: int = 150,
+) -> None:
+    """Write a line plot of the mean training loss per epoch of one or more runs.
+
+    x is the epoch (integer ticks), y the mean loss per (centre, outside) pair (``mean_loss``,
+    nats); each run is a line with a marker per epoch (a lone marker for a one-epoch run) in its
+    own colour, labelled in the legend with its name and final loss, so that runs can be
+    compared on one set of axes. Where the rows carry ``alpha`` (and there are at most 6 runs),
+    a short panel below, sharing the epoch axis, shows the learning rate at the end of each
+    epoch in the same colours. Non-finite losses (``nan`` for an epoch without pairs) leave a
+    gap. The file is written atomically, as by :func:`plot_words`.
+
+    Args:
+        histories: ``(label, rows)`` pairs, or a mapping from label to rows, in legend order;
+            ``rows`` as returned by :func:`read_loss_history` (dicts with at least ``epoch`` and
+            ``mean_loss``), in any epoch order.
+        path: output file; ``.svg`` / ``.pdf`` give those formats, anything else PNG. The
+            directory must exist.
+        title: figure title; default ``"Training loss: <label>"`` for one run, ``"Training loss
+            of <n> runs"`` for more.
+        dpi: resolution; the figure is 8 x 5 inches (1200 x 750 pixels at 150 dpi).
+
+    Raises:
+        W2VError: no histories, a history without rows or without ``epoch`` / ``mean_loss``, no
+            finite loss at all, or ``path`` cannot be written. Nothing is written then.
+    """
+    runs = list(histories.items()) if isinstance(histories, Mapping) else list(histories)
+    if not runs:
+        raise W2VError("no loss history to plot; give at least one")
+    series = []
+    for label, rows in runs:
+        rows = list(rows)
+        if not rows:
+            raise W2VError(f"loss history '{label}' has no rows")
+        for name in LOSS_REQUIRED:
+            if any(name not in row for row in rows):
+                raise W2VError(f"loss history '{label}' has rows without '{name}'")
+        order = np.argsort([float(row["epoch"]) for row in rows], kind="stable")
+        rows = [rows[k] for k in order]
+        epochs = np.array([float(row["epoch"]) for row in rows])
+        loss = np.array([float(row["mean_loss"]) for row in rows])
+        alpha = (np.array([float(row["alpha"]) for row in rows])
+                 if all("alpha" in row for row in rows) else None)
+        series.append((str(label), epochs, loss, alpha))
+    if not any(np.isfinite(loss).any() for _, _, loss, _ in series):
+        raise W2VError("no finite loss values to plot (every mean_loss is NaN or infinite)")
+
+    out = os.fspath(path)
+    check_writable(out)
+    if title is None:
+        title = (f"Training loss: {series[0][0]}" if len(series) == 1
+                 else f"Training loss of {len(series)} runs")
+    with_alpha = len(series) <= _ALPHA_PANEL_MAX_RUNS and any(s[3] is not None for s in series)
+
+    from matplotlib.ticker import MaxNLocator
+
+    fig, _canvas = _new_figure(8.0, 5.0, dpi)
+    if with_alpha:
+        ax, ax_alpha = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    else:
+        ax, ax_alpha = fig.add_subplot(), None
+    colours = [f"C{k % 10}" for k in range(len(series))]
+    most_epochs = max(len(epochs) for _, epochs, _, _ in series)
+    marker_size = 4.5 if most_epochs <= 30 else 2.5 if most_epochs <= 100 else 0.0
+    for (label, epochs, loss, alpha), colour in zip(series, colours):
+        finite = loss[np.isfinite(loss)]
+        legend = f"{label} (final {finite[-1]:.4g})" if finite.size else f"{label} (no finite loss)"
+        size = marker_size if len(epochs) > 1 else 6.0  # a one-epoch run is a visible point
+        ax.plot(epochs, loss, color=colour, linewidth=1.8, marker="o" if size else None,
+                markersize=size, label=legend, zorder=3)
+        if ax_alpha is not None and alpha is not None:
+            ax_alpha.plot(epochs, alpha, color=colour, linewidth=1.2,
+                          marker="o" if size else None, markersize=size * 0.6, zorder=3)
+    ax.set_ylabel("mean loss per (centre, outside) pair")
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize=9, frameon=True, framealpha=0.9)
+    bottom = ax if ax_alpha is None else ax_alpha
+    bottom.set_xlabel("epoch")
+    bottom.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    first = min(float(epochs.min()) for _, epochs, _, _ in series)
+    last = max(float(epochs.max()) for _, epochs, _, _ in series)
+    if last - first < 1.0:
+        bottom.set_xlim(first - 0.5, last + 0.5)
+    for axis in (ax, ax_alpha):
+        if axis is not None:
+            axis.grid(True, color="#e5e5e5", linewidth=0.8, zorder=0)
+            axis.set_axisbelow(True)
+    if ax_alpha is not None:
+        ax_alpha.set_ylabel("learning rate α\n(end of epoch)", fontsize=9)
+        ax_alpha.set_ylim(bottom=0.0)
+        ax_alpha.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
+        ax_alpha.tick_params(axis="y", labelsize=8)
+    fig.tight_layout()
+    fig.align_ylabels()
+
+    with atomic_output(out, "wb") as handle:
+        fig.savefig(handle, format=_format_for(out), dpi=dpi)
