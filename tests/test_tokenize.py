@@ -13,7 +13,8 @@ from w2vcli.tokenize import iter_sentences, make_tokenizer
 def test_words_tokenizer_lowercases_and_keeps_letters_and_digits():
     tok = make_tokenizer("words")
     assert tok("Troll2 is great!") == ["troll2", "is", "great"]
-    assert tok("Gymkata  is GREAT...\tdon't-stop_now") == ["gymkata", "is", "great", "don", "t", "stop", "now"]
+    assert tok("Gymkata  is GREAT...\tdon't-stop_now") == ["gymkata", "is", "great", "don", "t", "stop_now"]
+    assert tok("new_york _x y_ __init__ a__b") == ["new_york", "x", "y", "init", "a", "b"]
     assert tok("Café naïve Ünïcode 42") == ["café", "naïve", "ünïcode", "42"]
 
 
@@ -95,9 +96,9 @@ def test_invalid_utf8_is_replaced(tmp_path):
 
 @pytest.mark.parametrize("lowercase", [True, False])
 @pytest.mark.parametrize("text", ["plain ascii words 42 and\tTabs", "Mixed, punct-uation!", "über naïve",
-                                  "a\x1cb\u2028c", "under_score", ""])
+                                  "a\x1cb\u2028c", "under_score", "__dunder__", ""])
 def test_words_fast_path_agrees_with_regex(text, lowercase):
     import re
 
-    expected = re.findall(r"[^\W_]+", text.lower() if lowercase else text)
+    expected = re.findall(r"[^\W_]+(?:_[^\W_]+)*", text.lower() if lowercase else text)
     assert make_tokenizer("words", lowercase=lowercase)(text) == expected

@@ -49,16 +49,34 @@ def _group_recall(vocab, w_in, k=5):
 CONFIG = dict(dim=20, window=3, negative=5, sample=0, epochs=4, alpha=0.025, seed=3)
 
 
-@pytest.mark.parametrize("kernel", ["hogbatch", "pair"])
-@pytest.mark.parametrize("threads", [1, 2])
-def test_finds_planted_neighbours_and_loss_falls(planted, threads, kernel):
+@pytest.mark.parametrize(
+    "threads,mode",
+    [
+        (1, dict(kernel="hogbatch")),
+        (2, dict(kernel="hogbatch")),
+        (1, dict(kernel="pair")),
+        (2, dict(kernel="pair")),
+        (2, dict(loss="hs")),
+        (2, dict(model="cbow")),
+        (2, dict(model="cbow", loss="hs")),
+        (2, dict(model="cbow", cbow_mean=False, alpha=0.01)),
+        (2, dict(loss="softmax")),
+        (2, dict(model="cbow", loss="softmax")),
+        (2, dict(shrink_windows=False)),
+    ],
+)
+def test_finds_planted_neighbours_and_loss_falls(planted, threads, mode):
     vocab, corpus = planted
-    result = train(vocab, corpus, TrainConfig(threads=threads, kernel=kernel, **CONFIG))
+    config = dict(CONFIG, **{k: v for k, v in mode.items() if k != "alpha"})
+    if "alpha" in mode or mode.get("model") == "cbow":
+        config["alpha"] = mode.get("alpha", 0.05)
+    result = train(vocab, corpus, TrainConfig(threads=threads, **config))
     assert _group_recall(vocab, result.w_in) > 0.9
     losses = [e.mean_loss for e in result.epochs]
     assert losses[-1] < losses[0]
     assert result.words == 4 * len(corpus)
     assert result.w_in.dtype == np.float32 and result.w_in.shape == (len(vocab), 20)
+    assert result.w_out.shape == (len(vocab) - (mode.get("loss") == "hs"), 20)
 
 
 def test_one_thread_is_reproducible_and_seed_matters(planted):

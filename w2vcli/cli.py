@@ -394,9 +394,8 @@ def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_co
     tokens in the corpus; Mikolov et al. 2013) and writes CORPUS (files, .gz/.bz2/.xz, or - for
     stdin) back, one sentence per line (a line cut at --max-sentence-length gives several),
     with the pairs scoring above the threshold joined, left to right. Each pass runs on the
-    previous one's output. Train on the result with --tokenizer whitespace, since the words
-    tokenizer splits at '_'. Example: w2v phrases corpus.txt -o phrased.txt && w2v train
-    phrased.txt --tokenizer whitespace
+    previous one's output. Both tokenizers keep the joined phrases whole, so train on the
+    result as it is. Example: w2v phrases corpus.txt -o phrased.txt && w2v train phrased.txt
     """
     from w2vcli.io import check_writable
 

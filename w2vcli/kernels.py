@@ -444,15 +444,77 @@ def hogbatch_window_update(
     return _window_update(w_in, w_out, ctx, outs, alpha, in_rows, out_rows, coef, w_in.shape[1])
 
 
-# ---------------------------------------------------------------------------------------------
-# One chunk of a batch: a run of sentences trained by one thread. ``model``, ``loss`` and
-# ``hogbatch`` are compile-time constants (see :func:`batch_kernel`), so each kernel keeps only
-# its own branch.
-
 SG, CBOW = 0, 1
 NS, HS, SOFTMAX = 0, 1, 2
 MODELS = {"sg": SG, "cbow": CBOW}
 LOSSES = {"ns": NS, "hs": HS, "softmax": SOFTMAX}
+
+
+@njit(inline="always")
+def _block_update(w_in, w_out, rows, target, negatives, tables, alpha, mean, hidden, grad, coef,
+                  probs, dim, loss_kind):
+    """Input rows ``rows`` (their mean or sum) predict word ``target``: one SGD step.
+
+    Skip-gram passes one row, CBOW the window's rows (word2vec.c: ``neu1 /= cw`` with the mean,
+    and ``-alpha * dJ/dneu1`` added to every context row). Returns the loss before the step.
+    """
+    for x in range(dim):
+        hidden[x] = 0.0
+    for i in range(rows.shape[0]):
+        v = w_in[rows[i]]
+        for x in range(dim):
+            hidden[x] += v[x]
+    if mean and rows.shape[0] > 1:
+        scale = np.float32(1.0 / rows.shape[0])
+        for x in range(dim):
+            hidden[x] *= scale
+    if loss_kind == NS:
+        loss = _ns_output(hidden, w_out, target, negatives, alpha, grad, coef, dim)
+    elif loss_kind == HS:
+        loss = _hs_output(hidden, w_out, tables.codes[target], tables.points[target],
+                          tables.code_lengths[target], alpha, grad, dim)
+    else:
+        loss = _softmax_output(hidden, w_out, target, alpha, grad, probs, dim)
+    for i in range(rows.shape[0]):
+        _add_grad(w_in[rows[i]], grad, dim)
+    return loss
+
+
+@njit(nogil=True, fastmath=FASTMATH, cache=True)
+def block_update(w_in: np.ndarray, w_out: np.ndarray, rows: np.ndarray, target: int,
+                 negatives: np.ndarray, tables: "Tables", alpha: float, mean: bool,
+                 loss_kind: int) -> float:
+    """One SGD step of input rows predicting ``target`` (the rule of every non-HogBatch mode).
+
+    Args:
+        w_in: float32 ``(V, d)``; rows ``rows`` are updated.
+        w_out: float32 output matrix (``(V, d)``, or ``(V - 1, d)`` for hierarchical softmax).
+        rows: int32 ``(n,)`` input rows: one for skip-gram, the window for CBOW.
+        target: the word to predict.
+        negatives: int32 ``(K,)`` noise words (negative sampling; ids equal to ``target``
+            skipped).
+        tables: :class:`Tables` (Huffman codes for hierarchical softmax).
+        alpha: learning rate.
+        mean: average the rows (CBOW's default) rather than sum them.
+        loss_kind: :data:`NS`, :data:`HS` or :data:`SOFTMAX`.
+
+    Returns:
+        The loss before the step (float64). Checked against
+        :func:`w2vcli.reference.output_sgd_step`.
+    """
+    dim = w_in.shape[1]
+    hidden = np.empty(dim, dtype=np.float32)
+    grad = np.empty(dim, dtype=np.float32)
+    coef = np.empty(negatives.shape[0] + 1, dtype=np.float32)
+    probs = np.empty(w_out.shape[0], dtype=np.float64)
+    return _block_update(w_in, w_out, rows, target, negatives, tables, alpha, mean, hidden, grad,
+                         coef, probs, dim, loss_kind)
+
+
+# ---------------------------------------------------------------------------------------------
+# One chunk of a batch: a run of sentences trained by one thread. ``model``, ``loss`` and
+# ``hogbatch`` are compile-time constants (see :func:`batch_kernel`), so each kernel keeps only
+# its own branch.
 
 
 @njit(inline="always")
@@ -500,54 +562,30 @@ def _train_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, table
                     w_in, w_out, ctx[:n_ctx], outs, alpha, in_rows, out_rows, coef, dim
                 )
                 pairs += n_ctx
-            elif model == SG:
+            elif model == SG and loss_kind == NS:
+                # The exact per-pair rule, centre input vector -> outside word.
                 for i in range(n_ctx):
-                    if loss_kind == NS:
-                        # The exact per-pair rule, centre input vector -> outside word.
-                        for k in range(n_neg):
-                            state, r = _splitmix64(state)
-                            negs[k] = _draw_noise(r, tables.noise_threshold, tables.noise_alias)
-                        loss += _pair_update(w_in, w_out, center, ctx[i], negs[:n_neg], alpha,
-                                             grad, coef[0], dim)
-                    else:
-                        # word2vec.c's orientation: the outside word's input vector predicts the
-                        # centre word.
-                        v = w_in[ctx[i]]
-                        if loss_kind == HS:
-                            loss += _hs_output(v, w_out, tables.codes[center],
-                                               tables.points[center], tables.code_lengths[center],
-                                               alpha, grad, dim)
-                        else:
-                            loss += _softmax_output(v, w_out, center, alpha, grad, probs, dim)
-                        _add_grad(v, grad, dim)
+                    for k in range(n_neg):
+                        state, r = _splitmix64(state)
+                        negs[k] = _draw_noise(r, tables.noise_threshold, tables.noise_alias)
+                    loss += _pair_update(w_in, w_out, center, ctx[i], negs[:n_neg], alpha, grad,
+                                         coef[0], dim)
+                pairs += n_ctx
+            elif model == SG:
+                # word2vec.c's orientation: each outside word's input vector predicts the centre.
+                for i in range(n_ctx):
+                    loss += _block_update(w_in, w_out, ctx[i:i + 1], center, negs[:0], tables,
+                                          alpha, True, hidden, grad, coef[0], probs, dim,
+                                          loss_kind)
                 pairs += n_ctx
             else:
-                # CBOW: the mean (or sum) of the context vectors predicts the centre word; the
-                # gradient with respect to that hidden vector is added to every context row
-                # (word2vec.c: neu1 /= cw; syn0[c] += neu1e).
-                for x in range(dim):
-                    hidden[x] = 0.0
-                for i in range(n_ctx):
-                    v = w_in[ctx[i]]
-                    for x in range(dim):
-                        hidden[x] += v[x]
-                if params.cbow_mean:
-                    scale = np.float32(1.0 / n_ctx)
-                    for x in range(dim):
-                        hidden[x] *= scale
                 if loss_kind == NS:
                     for k in range(n_neg):
                         state, r = _splitmix64(state)
                         negs[k] = _draw_noise(r, tables.noise_threshold, tables.noise_alias)
-                    loss += _ns_output(hidden, w_out, center, negs[:n_neg], alpha, grad, coef[0],
-                                       dim)
-                elif loss_kind == HS:
-                    loss += _hs_output(hidden, w_out, tables.codes[center], tables.points[center],
-                                       tables.code_lengths[center], alpha, grad, dim)
-                else:
-                    loss += _softmax_output(hidden, w_out, center, alpha, grad, probs, dim)
-                for i in range(n_ctx):
-                    _add_grad(w_in[ctx[i]], grad, dim)
+                loss += _block_update(w_in, w_out, ctx[:n_ctx], center, negs[:n_neg], tables,
+                                      alpha, params.cbow_mean, hidden, grad, coef[0], probs, dim,
+                                      loss_kind)
                 pairs += 1
     return loss, pairs
 

@@ -10,8 +10,9 @@ into 1,000-word sentences, which is what we do too, at a length you choose).
 Two tokenizers:
 
 ``words`` (default)
-    lowercases (unless ``lowercase=False``) and keeps maximal runs of Unicode letters and digits:
-    ``"Troll2 is great!"`` gives ``["troll2", "is", "great"]``.
+    lowercases (unless ``lowercase=False``) and keeps maximal runs of Unicode letters and digits,
+    joined by single underscores so that phrases stay whole: ``"Troll2 is great!"`` gives
+    ``["troll2", "is", "great"]`` and ``"New_York rocks_"`` gives ``["new_york", "rocks"]``.
 ``whitespace``
     splits on whitespace and keeps tokens verbatim, like word2vec.c and gensim's LineSentence;
     it lowercases only if ``lowercase=True`` is asked for.
@@ -36,7 +37,9 @@ TOKENIZERS = ("words", "whitespace")
 #: Characters read per block; bounds memory for files with very long lines.
 BLOCK_CHARS = 1 << 18
 
-_WORD_RE = re.compile(r"[^\W_]+")
+# Runs of letters and digits, joined by single underscores (so phrases such as new_york that
+# `w2v phrases` writes stay one token); stray underscores are separators.
+_WORD_RE = re.compile(r"[^\W_]+(?:_[^\W_]+)*")
 _NOT_PLAIN_RE = re.compile(r"[^A-Za-z0-9 \t\n\r\f\v]")
 
 
