@@ -84,28 +84,50 @@ def cli() -> None:
     """Train word2vec vectors fast on your own text, then query, plot and evaluate them."""
 
 
+#: train's options that define the model and the corpus encoding; --resume takes them from the
+#: checkpoint, --init from the saved model unless given (dim and loss must match it).
+_MODEL_OPTIONS = ("model", "loss", "dim", "window", "neg", "min_count", "max_vocab", "sample",
+                  "ns_exponent", "shrink_windows", "cbow_mean", "kernel", "tokenizer",
+                  "lowercase", "max_sentence_length")
+_SCHEDULE_OPTIONS = ("epochs", "alpha", "min_alpha", "seed")
+
+
 @cli.command()
-@click.argument("corpus", nargs=-1, required=True, metavar="CORPUS...")
+@click.argument("corpus", nargs=-1, required=False, metavar="CORPUS...")
 @click.option("-o", "--output", default=DEFAULT_VECTORS, show_default=True, metavar="FILE",
               help="Where to write the vectors.")
 @click.option("--format", "fmt", type=click.Choice(["text", "binary"]), default=None,
               help="word2vec.c text or binary format  [default: binary for *.bin, else text]")
+@click.option("--model", type=click.Choice(["sg", "cbow"]), default="sg", show_default=True,
+              help="sg: skip-gram; cbow: continuous bag of words (mean of the window predicts "
+                   "the centre word).")
+@click.option("--loss", type=click.Choice(["ns", "hs", "softmax"]), default="ns",
+              show_default=True,
+              help="ns: negative sampling; hs: hierarchical softmax; softmax: exact softmax "
+                   "(vocabularies up to 10,000 words).")
 @click.option("--dim", default=100, show_default=True, type=click.IntRange(min=1),
               help="Vector dimension.")
 @click.option("--window", default=5, show_default=True, type=click.IntRange(min=1),
-              help="Maximum window: outside words on each side, shrunk at random per centre word.")
+              help="Maximum window: outside words on each side of the centre word.")
 @click.option("--neg", default=5, show_default=True, type=click.IntRange(min=1),
-              help="Negative samples per (centre, outside) pair.")
+              help="Negative samples per prediction (--loss ns).")
+@click.option("--ns-exponent", default=0.75, show_default=True, type=float,
+              help="Exponent of the unigram noise distribution (--loss ns).")
 @click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1),
               help="Ignore words seen fewer times.")
 @click.option("--max-vocab", default=None, type=click.IntRange(min=1),
               help="Keep at most this many of the most frequent words.")
 @click.option("--sample", default=1e-3, show_default=True, type=click.FloatRange(min=0),
               help="Subsampling threshold for frequent words (0: off).")
+@click.option("--shrink-windows/--no-shrink-windows", default=True, show_default=True,
+              help="Draw each centre word's window from 1..--window (word2vec.c), or always use "
+                   "--window.")
+@click.option("--cbow-mean/--cbow-sum", default=True, show_default=True,
+              help="CBOW: average the context vectors (word2vec.c) or sum them.")
 @click.option("--epochs", default=5, show_default=True, type=click.IntRange(min=1),
-              help="Passes over the corpus.")
-@click.option("--alpha", default=0.025, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Initial learning rate.")
+              help="Passes over the corpus (with --resume: the run's total).")
+@click.option("--alpha", default=None, type=click.FloatRange(min=0, min_open=True),
+              help="Initial learning rate  [default: 0.025 for sg, 0.05 for cbow, as word2vec.c]")
 @click.option("--min-alpha", default=0.0001, show_default=True, type=click.FloatRange(min=0),
               help="Final learning rate (linear decay over all epochs).")
 @click.option("--threads", default=None, type=click.IntRange(min=1),
@@ -114,7 +136,8 @@ def cli() -> None:
               help="Random seed; with --threads 1 the output is bit-for-bit reproducible.")
 @click.option("--kernel", type=click.Choice(["hogbatch", "pair"]), default="hogbatch",
               show_default=True,
-              help="hogbatch: noise words shared per window (fast); pair: exact per-pair SGD.")
+              help="sg with ns: hogbatch shares noise words per window (fast); pair is the "
+                   "exact per-pair SGD step.")
 @click.option("--tokenizer", type=click.Choice(["words", "whitespace"]), default="words",
               show_default=True,
               help="words: runs of letters and digits, lowercased; whitespace: tokens verbatim.")
@@ -123,62 +146,260 @@ def cli() -> None:
 @click.option("--max-sentence-length", default=10000, show_default=True,
               type=click.IntRange(min=1),
               help="Cut longer lines into pieces of this many tokens (nothing is dropped).")
-def train(corpus: Sequence[str], output: str, fmt: str | None, dim: int, window: int, neg: int,
-          min_count: int, max_vocab: int | None, sample: float, epochs: int, alpha: float,
-          min_alpha: float, threads: int | None, seed: int, kernel: str, tokenizer: str,
-          lowercase: bool | None, max_sentence_length: int) -> None:
-    """Train skip-gram negative-sampling vectors on CORPUS (files, .gz/.bz2/.xz, or - for stdin).
+@click.option("--save-model", default=None, metavar="DIR",
+              help="Also save everything needed to continue training (see 'w2v info DIR').")
+@click.option("--checkpoint-every", default=None, type=click.IntRange(min=1), metavar="N",
+              help="With --save-model: save it after every N epochs too.")
+@click.option("--resume", default=None, metavar="DIR",
+              help="Finish the run a saved model belongs to: same corpus and parameters, the "
+                   "remaining epochs.")
+@click.option("--init", "init_dir", default=None, metavar="DIR",
+              help="Start from a saved model's vectors and vocabulary and train --epochs more.")
+@click.option("--update-vocab", is_flag=True,
+              help="With --init: add the corpus's new words (reaching --min-count).")
+@click.option("--save-vocab", default=None, metavar="FILE",
+              help="Write the vocabulary as 'word count' lines (word2vec.c's format).")
+@click.option("--read-vocab", default=None, metavar="FILE",
+              help="Use this 'word count' vocabulary instead of counting the corpus.")
+@click.option("--loss-log", default=None, metavar="FILE",
+              help="Write epoch, words, alpha, mean loss and words/s per epoch as CSV.")
+@click.pass_context
+def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | None,
+          threads: int | None, save_model: str | None, checkpoint_every: int | None,
+          resume: str | None, init_dir: str | None, update_vocab: bool,
+          save_vocab: str | None, read_vocab: str | None, loss_log: str | None,
+          **options) -> None:
+    """Train word vectors on CORPUS (files, .gz/.bz2/.xz, or - for stdin).
 
     One line is one sentence. Example: w2v train corpus.txt --dim 100 --window 5 -o vectors.txt
     """
     from w2vcli.io import check_writable
 
-    if min_alpha > alpha:
+    given = {name for name in options
+             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}
+    _check_train_flags(ctx, corpus, resume, init_dir, update_vocab, read_vocab, save_model,
+                       checkpoint_every, given)
+    saved = None
+    if resume or init_dir:
+        from w2vcli.model import load_model
+
+        saved = load_model(resume or init_dir)
+        options = _options_from_model(saved, options, given, resume=bool(resume))
+        if resume:
+            corpus = corpus or tuple(saved.meta.get("corpus", {}).get("paths", ()))
+            save_model = save_model or resume
+            checkpoint_every = checkpoint_every or saved.meta.get("checkpoint_every")
+            if ctx.get_parameter_source("output") != click.core.ParameterSource.COMMANDLINE:
+                output = saved.meta.get("output", {}).get("path", output)
+                fmt = fmt or saved.meta.get("output", {}).get("format")
+    alpha = options["alpha"] or (0.05 if options["model"] == "cbow" else 0.025)
+    if options["min_alpha"] > alpha:
         raise click.BadParameter(f"must not exceed --alpha {alpha:g}", param_hint="--min-alpha")
     fmt = fmt or ("binary" if output.endswith(".bin") else "text")
-    check_writable(output)
+    for path in (output, save_vocab, loss_log):
+        if path:
+            check_writable(path)
+    if save_model:
+        check_writable(os.path.join(save_model, "model.json") if os.path.isdir(save_model)
+                       else save_model)
     _raise_thread_limit(threads)
 
     from w2vcli.corpus import read_corpus
     from w2vcli.tokenize import make_tokenizer
+    from w2vcli.vocab import Vocab, read_vocab as load_vocab_file, save_vocab as write_vocab
 
+    fixed_vocab = None
+    if saved is not None:
+        fixed_vocab = Vocab(list(saved.words), saved.counts)
+    elif read_vocab:
+        fixed_vocab = load_vocab_file(read_vocab, options["min_count"], options["max_vocab"])
     console = _stderr_console()
     with console.status("Reading corpus..."):
         vocab, encoded = read_corpus(
-            corpus, make_tokenizer(tokenizer, lowercase), min_count, max_vocab, max_sentence_length
+            corpus, make_tokenizer(options["tokenizer"], options["lowercase"]),
+            options["min_count"], options["max_vocab"], options["max_sentence_length"],
+            vocab=fixed_vocab, update_vocab=update_vocab,
         )
+    added = len(vocab) - (len(fixed_vocab) if fixed_vocab is not None else len(vocab))
     console.print(
-        f"Vocabulary: {len(vocab):,} words (min-count {min_count}); "
-        f"corpus: {len(encoded):,} of {encoded.raw_tokens:,} tokens in vocabulary, "
+        f"Vocabulary: {len(vocab):,} words"
+        + (f" ({added:,} new)" if update_vocab else "")
+        + (f" from {read_vocab}" if read_vocab else f" (min-count {options['min_count']})")
+        + f"; corpus: {len(encoded):,} of {encoded.raw_tokens:,} tokens in vocabulary, "
         f"{encoded.n_sentences:,} sentences"
     )
+    if save_vocab:
+        write_vocab(save_vocab, vocab)
 
+    from w2vcli.model import SavedModel, loss_csv_text, save_model as write_model
     from w2vcli.train import TrainConfig
     from w2vcli.train import train as run_training
 
-    config = TrainConfig(dim=dim, window=window, negative=neg, sample=sample, epochs=epochs,
-                         alpha=alpha, min_alpha=min_alpha, threads=threads, seed=seed,
-                         kernel=kernel)
-    with _TrainingProgress(console, epochs) as bar:
-        result = run_training(vocab, encoded, config, progress=bar.update)
+    config = TrainConfig(
+        model=options["model"], loss=options["loss"], dim=options["dim"],
+        window=options["window"], negative=options["neg"], sample=options["sample"],
+        epochs=options["epochs"], alpha=alpha, min_alpha=options["min_alpha"],
+        ns_exponent=options["ns_exponent"], shrink_windows=options["shrink_windows"],
+        cbow_mean=options["cbow_mean"], threads=threads, seed=options["seed"],
+        kernel=options["kernel"],
+    )
+    fingerprint = encoded.fingerprint() if (save_model or resume) else None
+    weights, start_epoch, history = None, 0, []
+    if resume:
+        weights, start_epoch, history = _resume_state(saved, fingerprint, config)
+    elif init_dir:
+        weights = _init_weights_from(saved, vocab, config)
+
+    meta = {
+        "config": {f: getattr(config, f) for f in config.__dataclass_fields__},
+        "corpus": {
+            "paths": list(corpus), "fingerprint": fingerprint, "tokens": len(encoded),
+            "raw_tokens": encoded.raw_tokens, "sentences": encoded.n_sentences,
+            **{k: options[k] for k in ("tokenizer", "lowercase", "min_count", "max_vocab",
+                                       "max_sentence_length")},
+        },
+        "output": {"path": output, "format": fmt},
+        "checkpoint_every": checkpoint_every,
+        "w2v_version": __version__,
+    }
+    if init_dir:
+        meta["initialised_from"] = os.path.abspath(init_dir)
+
+    def on_epoch(stats, w_in, w_out) -> None:
+        history.append({"epoch": stats.epoch, "words": stats.words, "alpha": stats.alpha,
+                        "mean_loss": stats.mean_loss, "words_per_sec": stats.words_per_sec})
+        if loss_log:
+            from w2vcli.io import atomic_output
+
+            with atomic_output(loss_log, "w") as fh:
+                fh.write(loss_csv_text(history))
+        last = stats.epoch == config.epochs
+        if save_model and (last or (checkpoint_every and stats.epoch % checkpoint_every == 0)):
+            write_model(save_model, SavedModel(
+                vocab.words, vocab.counts, w_in, w_out,
+                dict(meta, epochs_done=stats.epoch, words_done=stats.epoch * len(encoded)),
+                history,
+            ))
+
+    with _TrainingProgress(console, config.epochs) as bar:
+        result = run_training(vocab, encoded, config, progress=bar.update, weights=weights,
+                              start_epoch=start_epoch, on_epoch=on_epoch)
 
     from w2vcli.io import save_word2vec_format
     from w2vcli.keyedvectors import KeyedVectors
 
     save_word2vec_format(KeyedVectors(vocab.words, result.w_in, vocab.counts), output,
                          binary=fmt == "binary")
+    if not result.epochs:
+        console.print(f"Nothing to train: the checkpoint already has all {config.epochs} epochs. "
+                      f"Wrote {output} ({fmt}).")
+        return
     final = result.epochs[-1]
+    unit = "centre words" if config.model == "cbow" else "(centre, outside) pairs"
     console.print(
-        f"Trained {len(vocab):,} words x {dim} dims on {result.words:,} words in "
+        f"Trained {len(vocab):,} words x {config.dim} dims on {result.words:,} words in "
         f"{result.seconds:.1f} s ({result.words_per_sec:,.0f} words/s, "
         f"{config.threads or os.cpu_count()} threads); final-epoch mean loss "
-        f"{final.mean_loss:.4f}. Wrote {output} ({fmt})."
+        f"{final.mean_loss:.4f}. Wrote {output} ({fmt})"
+        + (f" and the model to {save_model}." if save_model else ".")
     )
     if final.pairs == 0:
         console.print(
-            f"Warning: no (centre, outside) pairs were trained, so the vectors are random: the "
-            f"corpus is too small for subsampling at --sample {sample:g}; try --sample 0."
+            f"Warning: no {unit} were trained, so the vectors are random: the corpus is too "
+            f"small for subsampling at --sample {config.sample:g}; try --sample 0."
         )
+
+
+def _check_train_flags(ctx, corpus, resume, init_dir, update_vocab, read_vocab, save_model,
+                       checkpoint_every, given) -> None:
+    """Usage errors for combinations of train's flags."""
+    if resume and init_dir:
+        raise click.UsageError("--resume and --init cannot be combined; give one of them")
+    if resume and (given - {"epochs"}):
+        flags = ", ".join("--" + name.replace("_", "-") for name in sorted(given - {"epochs"}))
+        raise click.UsageError(
+            f"{flags}: a resumed run keeps its checkpoint's parameters; drop them, or use "
+            "--init DIR to train on with new ones"
+        )
+    if not corpus and not resume:
+        raise click.UsageError("Missing argument 'CORPUS...'.")
+    if update_vocab and not init_dir:
+        raise click.UsageError("--update-vocab goes with --init DIR")
+    if read_vocab and (resume or init_dir):
+        raise click.UsageError("--read-vocab cannot be combined with --resume or --init (the "
+                               "saved model has its vocabulary)")
+    if checkpoint_every and not (save_model or resume):
+        raise click.UsageError("--checkpoint-every needs --save-model DIR")
+
+
+def _options_from_model(saved, options: dict, given: set[str], resume: bool) -> dict:
+    """Training options for --resume (all from the model) or --init (the model's unless given)."""
+    config = saved.meta.get("config", {})
+    corpus = saved.meta.get("corpus", {})
+    stored = {
+        "model": config.get("model"), "loss": config.get("loss"), "dim": config.get("dim"),
+        "window": config.get("window"), "neg": config.get("negative"),
+        "sample": config.get("sample"), "ns_exponent": config.get("ns_exponent"),
+        "shrink_windows": config.get("shrink_windows"), "cbow_mean": config.get("cbow_mean"),
+        "kernel": config.get("kernel"), "epochs": config.get("epochs"),
+        "alpha": config.get("alpha"), "min_alpha": config.get("min_alpha"),
+        "seed": config.get("seed"),
+        **{k: corpus.get(k) for k in ("tokenizer", "lowercase", "min_count", "max_vocab",
+                                      "max_sentence_length")},
+    }
+    merged = dict(options)
+    names = _MODEL_OPTIONS + (_SCHEDULE_OPTIONS if resume else ())
+    for name in names:
+        keep_given = name in given and (name == "epochs" or not resume)
+        nullable = name in ("max_vocab", "lowercase")
+        if not keep_given and (stored.get(name) is not None or nullable):
+            merged[name] = stored.get(name)
+    merged["dim"] = saved.vector_size
+    for name, value in (("dim", saved.vector_size), ("loss", stored["loss"])):
+        if name in given and options[name] != value and value is not None:
+            raise click.BadParameter(
+                f"the saved model has {name} {value}; continue it with that, or train anew",
+                param_hint="--" + name)
+    return merged
+
+
+def _resume_state(saved, fingerprint: str | None, config):
+    """Weights, epochs done and loss history of a checkpoint, after checking the corpus."""
+    from w2vcli.errors import W2VError
+
+    stored = saved.meta.get("corpus", {}).get("fingerprint")
+    if stored and fingerprint != stored:
+        raise W2VError(
+            "the corpus is not the one this checkpoint was trained on (its fingerprint "
+            "differs); pass the same corpus, or use --init DIR to train on new text"
+        )
+    done = int(saved.meta.get("epochs_done", 0))
+    if done > config.epochs:
+        raise W2VError(f"the checkpoint has {done} epochs done, more than --epochs {config.epochs}")
+    import numpy as np
+
+    weights = (np.array(saved.w_in, dtype=np.float32), np.array(saved.w_out, dtype=np.float32))
+    return weights, done, [dict(row) for row in saved.loss]
+
+
+def _init_weights_from(saved, vocab, config):
+    """The saved model's weights, with rows for new words initialised as at the start."""
+    import numpy as np
+
+    from w2vcli.errors import W2VError
+    from w2vcli.train import init_weights
+
+    n_old = len(saved.words)
+    if len(vocab) == n_old:
+        return np.array(saved.w_in, dtype=np.float32), np.array(saved.w_out, dtype=np.float32)
+    if config.loss == "hs":
+        raise W2VError("--update-vocab changes the Huffman tree, so it cannot continue an --loss "
+                       "hs model; train anew, or continue without --update-vocab")
+    fresh_in, fresh_out = init_weights(len(vocab), config.dim, config.seed,
+                                       config.output_rows(len(vocab)))
+    fresh_in[:n_old] = saved.w_in
+    fresh_out[: saved.w_out.shape[0]] = saved.w_out
+    return fresh_in, fresh_out
 
 
 def _raise_thread_limit(threads: int | None) -> None:

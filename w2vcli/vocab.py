@@ -231,3 +231,52 @@ def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
         point_arr[i, : len(p)] = p
         lengths[i] = len(c)
     return code_arr, point_arr, lengths
+
+
+def save_vocab(path, vocab: Vocab) -> None:
+    """Write ``word count`` lines, most frequent first (word2vec.c's ``-save-vocab`` format).
+
+    Written atomically (see :func:`w2vcli.io.atomic_output`).
+    """
+    from w2vcli.io import atomic_output
+
+    with atomic_output(path, "w") as fh:
+        fh.writelines(f"{w} {int(c)}\n" for w, c in zip(vocab.words, vocab.counts))
+
+
+def read_vocab(path, min_count: int = 1, max_vocab: int | None = None) -> Vocab:
+    """Read a ``word count`` file (word2vec.c's ``-read-vocab`` format; tabs work too).
+
+    Words are re-sorted by count (ties in file order) and ``min_count`` / ``max_vocab`` applied,
+    as word2vec.c does after reading.
+
+    Raises:
+        CorpusError: the file is missing or unreadable, a line is not ``word count`` (names the
+            line), a word repeats, or no word reaches ``min_count``.
+    """
+    words: list[str] = []
+    counts: list[int] = []
+    seen: dict[str, int] = {}
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, start=1):
+                parts = line.split()
+                if not parts:
+                    continue
+                if len(parts) != 2 or not parts[1].isdigit():
+                    raise CorpusError(
+                        f"{path}, line {number}: expected 'word count', got {line.strip()[:60]!r}"
+                    )
+                if parts[0] in seen:
+                    raise CorpusError(
+                        f"{path}, line {number}: {parts[0]!r} repeats line {seen[parts[0]]}"
+                    )
+                seen[parts[0]] = number
+                words.append(parts[0])
+                counts.append(int(parts[1]))
+    except OSError as exc:
+        raise CorpusError(f"cannot read vocabulary file {path}: {exc.strerror or exc}") from None
+    if not words:
+        raise CorpusError(f"vocabulary file {path} has no words")
+    vocab, _ = Vocab.from_counts(words, np.asarray(counts, dtype=np.int64), min_count, max_vocab)
+    return vocab
