@@ -512,24 +512,107 @@ def block_update(w_in: np.ndarray, w_out: np.ndarray, rows: np.ndarray, target: 
 
 
 # ---------------------------------------------------------------------------------------------
-# One chunk of a batch: a run of sentences trained by one thread. ``model``, ``loss`` and
-# ``hogbatch`` are compile-time constants (see :func:`batch_kernel`), so each kernel keeps only
-# its own branch.
+# One chunk of a batch: a run of sentences trained by one thread.
 
 
 @njit(inline="always")
-def _train_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params, t,
-                 dim, model, loss_kind, hogbatch):
+def _window(sen, n, p, params, ctx, state):
+    """Outside words of position ``p`` into ``ctx``; returns ``(state, count)``."""
+    b = params.window
+    if params.shrink_windows:
+        state, r = _splitmix64(state)
+        b = 1 + _below(r, params.window)
+    n_ctx = 0
+    for q in range(max(0, p - b), min(n, p + b + 1)):
+        if q != p:
+            ctx[n_ctx] = sen[q]
+            n_ctx += 1
+    return state, n_ctx
+
+
+@njit(inline="always")
+def _draw_negatives(state, tables, out, count):
+    """``count`` noise words into ``out``; returns the new state."""
+    for k in range(count):
+        state, r = _splitmix64(state)
+        out[k] = _draw_noise(r, tables.noise_threshold, tables.noise_alias)
+    return state
+
+
+@njit(inline="always")
+def _hogbatch_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params, t,
+                    dim):
+    """Skip-gram, negative sampling, HogBatch: one block update per centre word."""
     n_neg = params.negative
-    window = params.window
     state = _chunk_state(params, t)
     sen = np.empty(_max_sentence(sentence_ends, chunk_starts), dtype=np.int32)
-    ctx = np.empty(2 * window, dtype=np.int32)
-    negs = np.empty(max(n_neg, 1), dtype=np.int32)
+    ctx = np.empty(2 * params.window, dtype=np.int32)
     outs = np.empty(n_neg + 1, dtype=np.int32)
-    coef = np.empty((2 * window, n_neg + 1), dtype=np.float32)
-    in_rows = np.empty((2 * window, dim), dtype=np.float32)
+    coef = np.empty((2 * params.window, n_neg + 1), dtype=np.float32)
+    in_rows = np.empty((2 * params.window, dim), dtype=np.float32)
     out_rows = np.empty((n_neg + 1, dim), dtype=np.float32)
+    loss = 0.0
+    pairs = 0
+    for s in range(chunk_starts[t], chunk_starts[t + 1]):
+        start = 0 if s == 0 else sentence_ends[s - 1]
+        alpha = _chunk_alpha(params, start)
+        state, n = _subsample(ids, start, sentence_ends[s], keep_prob, sen, state)
+        for p in range(n):
+            state, n_ctx = _window(sen, n, p, params, ctx, state)
+            if n_ctx == 0:
+                continue
+            center = sen[p]
+            outs[0] = center
+            state = _draw_negatives(state, tables, outs[1:], n_neg)
+            for k in range(1, n_neg + 1):
+                if outs[k] == center:
+                    outs[k] = -1
+            loss += _window_update(w_in, w_out, ctx[:n_ctx], outs, alpha, in_rows, out_rows, coef,
+                                   dim)
+            pairs += n_ctx
+    return loss, pairs
+
+
+@njit(inline="always")
+def _pair_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params, t,
+                dim):
+    """Skip-gram, negative sampling, the exact per-pair rule (centre input -> outside word)."""
+    n_neg = params.negative
+    state = _chunk_state(params, t)
+    sen = np.empty(_max_sentence(sentence_ends, chunk_starts), dtype=np.int32)
+    ctx = np.empty(2 * params.window, dtype=np.int32)
+    negs = np.empty(n_neg, dtype=np.int32)
+    coef = np.empty(n_neg + 1, dtype=np.float32)
+    grad = np.empty(dim, dtype=np.float32)
+    loss = 0.0
+    pairs = 0
+    for s in range(chunk_starts[t], chunk_starts[t + 1]):
+        start = 0 if s == 0 else sentence_ends[s - 1]
+        alpha = _chunk_alpha(params, start)
+        state, n = _subsample(ids, start, sentence_ends[s], keep_prob, sen, state)
+        for p in range(n):
+            state, n_ctx = _window(sen, n, p, params, ctx, state)
+            for i in range(n_ctx):
+                state = _draw_negatives(state, tables, negs, n_neg)
+                loss += _pair_update(w_in, w_out, sen[p], ctx[i], negs, alpha, grad, coef, dim)
+            pairs += n_ctx
+    return loss, pairs
+
+
+@njit(inline="always")
+def _block_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params, t,
+                 dim, cbow, loss_kind):
+    """Every other mode: input rows predict the centre word through :func:`_block_update`.
+
+    Skip-gram: each outside word's input vector on its own (word2vec.c's orientation); CBOW: the
+    window's mean (or sum). ``cbow`` and ``loss_kind`` are compile-time constants.
+    """
+    n_neg = params.negative if loss_kind == NS else 0
+    state = _chunk_state(params, t)
+    sen = np.empty(_max_sentence(sentence_ends, chunk_starts), dtype=np.int32)
+    ctx = np.empty(2 * params.window, dtype=np.int32)
+    negs = np.empty(n_neg, dtype=np.int32)
+    coef = np.empty(n_neg + 1, dtype=np.float32)
     grad = np.empty(dim, dtype=np.float32)
     hidden = np.empty(dim, dtype=np.float32)
     probs = np.empty(w_out.shape[0] if loss_kind == SOFTMAX else 1, dtype=np.float64)
@@ -540,73 +623,68 @@ def _train_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, table
         alpha = _chunk_alpha(params, start)
         state, n = _subsample(ids, start, sentence_ends[s], keep_prob, sen, state)
         for p in range(n):
-            b = window
-            if params.shrink_windows:
-                state, r = _splitmix64(state)
-                b = 1 + _below(r, window)
-            n_ctx = 0
-            for q in range(max(0, p - b), min(n, p + b + 1)):
-                if q != p:
-                    ctx[n_ctx] = sen[q]
-                    n_ctx += 1
+            state, n_ctx = _window(sen, n, p, params, ctx, state)
             if n_ctx == 0:
                 continue
-            center = sen[p]
-            if model == SG and loss_kind == NS and hogbatch:
-                outs[0] = center
-                for k in range(1, n_neg + 1):
-                    state, r = _splitmix64(state)
-                    noise = _draw_noise(r, tables.noise_threshold, tables.noise_alias)
-                    outs[k] = -1 if noise == center else noise
-                loss += _window_update(
-                    w_in, w_out, ctx[:n_ctx], outs, alpha, in_rows, out_rows, coef, dim
-                )
-                pairs += n_ctx
-            elif model == SG and loss_kind == NS:
-                # The exact per-pair rule, centre input vector -> outside word.
-                for i in range(n_ctx):
-                    for k in range(n_neg):
-                        state, r = _splitmix64(state)
-                        negs[k] = _draw_noise(r, tables.noise_threshold, tables.noise_alias)
-                    loss += _pair_update(w_in, w_out, center, ctx[i], negs[:n_neg], alpha, grad,
-                                         coef[0], dim)
-                pairs += n_ctx
-            elif model == SG:
-                # word2vec.c's orientation: each outside word's input vector predicts the centre.
-                for i in range(n_ctx):
-                    loss += _block_update(w_in, w_out, ctx[i:i + 1], center, negs[:0], tables,
-                                          alpha, True, hidden, grad, coef[0], probs, dim,
-                                          loss_kind)
-                pairs += n_ctx
-            else:
-                if loss_kind == NS:
-                    for k in range(n_neg):
-                        state, r = _splitmix64(state)
-                        negs[k] = _draw_noise(r, tables.noise_threshold, tables.noise_alias)
-                loss += _block_update(w_in, w_out, ctx[:n_ctx], center, negs[:n_neg], tables,
-                                      alpha, params.cbow_mean, hidden, grad, coef[0], probs, dim,
-                                      loss_kind)
-                pairs += 1
+            blocks = 1 if cbow else n_ctx
+            for i in range(blocks):
+                rows = ctx[:n_ctx] if cbow else ctx[i:i + 1]
+                state = _draw_negatives(state, tables, negs, n_neg)
+                loss += _block_update(w_in, w_out, rows, sen[p], negs, tables, alpha,
+                                      params.cbow_mean, hidden, grad, coef, probs, dim, loss_kind)
+            pairs += blocks
     return loss, pairs
 
 
 # ---------------------------------------------------------------------------------------------
-# Batch kernels, compiled per (model, loss, update rule, dimension).
+# Batch kernels, compiled per (model, loss, update rule, dimension). Each factory's kernel names
+# only the chunk function it runs: Numba inlines every ``inline="always"`` call it sees before
+# pruning dead branches, so one kernel for all modes would take twice as long to compile.
 
 
-def _make_batch_kernel(dim: int, model: int, loss_kind: int, hogbatch: bool) -> Callable:
+def _make_hogbatch_kernel(dim: int) -> Callable:
     @njit(parallel=True, nogil=True, fastmath=FASTMATH, cache=True)
-    def train_batch(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params):
+    def sg_ns_hogbatch(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params):
         n_chunks = chunk_starts.shape[0] - 1
         stats = np.zeros((n_chunks, 2), dtype=np.float64)
         for t in prange(n_chunks):
-            loss, pairs = _train_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob,
-                                       tables, params, t, dim, model, loss_kind, hogbatch)
+            loss, pairs = _hogbatch_chunk(w_in, w_out, ids, sentence_ends, chunk_starts,
+                                          keep_prob, tables, params, t, dim)
             stats[t, 0] = loss
             stats[t, 1] = pairs
         return stats
 
-    return train_batch
+    return sg_ns_hogbatch
+
+
+def _make_pair_kernel(dim: int) -> Callable:
+    @njit(parallel=True, nogil=True, fastmath=FASTMATH, cache=True)
+    def sg_ns_pair(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params):
+        n_chunks = chunk_starts.shape[0] - 1
+        stats = np.zeros((n_chunks, 2), dtype=np.float64)
+        for t in prange(n_chunks):
+            loss, pairs = _pair_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob,
+                                      tables, params, t, dim)
+            stats[t, 0] = loss
+            stats[t, 1] = pairs
+        return stats
+
+    return sg_ns_pair
+
+
+def _make_block_kernel(dim: int, cbow: bool, loss_kind: int) -> Callable:
+    @njit(parallel=True, nogil=True, fastmath=FASTMATH, cache=True)
+    def block_modes(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params):
+        n_chunks = chunk_starts.shape[0] - 1
+        stats = np.zeros((n_chunks, 2), dtype=np.float64)
+        for t in prange(n_chunks):
+            loss, pairs = _block_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob,
+                                       tables, params, t, dim, cbow, loss_kind)
+            stats[t, 0] = loss
+            stats[t, 1] = pairs
+        return stats
+
+    return block_modes
 
 
 @functools.lru_cache(maxsize=None)
@@ -644,5 +722,6 @@ def batch_kernel(dim: int, model: str = "sg", loss: str = "ns", kernel: str = "h
     """
     if kernel not in KERNELS:
         raise KeyError(kernel)
-    hogbatch = kernel == "hogbatch" and model == "sg" and loss == "ns"
-    return _make_batch_kernel(int(dim), MODELS[model], LOSSES[loss], hogbatch)
+    if MODELS[model] == SG and LOSSES[loss] == NS:
+        return (_make_hogbatch_kernel if kernel == "hogbatch" else _make_pair_kernel)(int(dim))
+    return _make_block_kernel(int(dim), MODELS[model] == CBOW, LOSSES[loss])
