@@ -138,7 +138,7 @@ def test_save_and_read_vocab(corpus, tmp_path):
     counts = [int(line.split()[1]) for line in lines]
     assert counts == sorted(counts, reverse=True) and sum(counts) == 36000
     vocab_file.write_text("\n".join(lines[:4]) + "\n")  # keep only the 4 most frequent words
-    result = run("train", corpus, "-o", tmp_path / "b.txt", *ARGS, "--epochs", "1", "--read-vocab", vocab_file)
+    result = run("train", corpus, "-o", tmp_path / "b.txt", *ARGS, "--epochs", "1", "--neg", "3", "--read-vocab", vocab_file)
     assert result.exit_code == 0, result.output
     assert load_vectors(tmp_path / "b.txt").index_to_key == [line.split()[0] for line in lines[:4]]
 

@@ -30,12 +30,27 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+        except OSError as exc:  # disk full, permissions, I/O errors: one line, no traceback
+            raise click.ClickException(_os_error_message(exc)) from None
+
+
+def _os_error_message(exc: OSError) -> str:
+    """One line for an operating-system error, with what to do about the common ones."""
+    import errno
+
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return (f"no space left on the device{where}; free some space, or write the output "
+                "(-o) or the encoded corpus (TMPDIR) to another disk")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"permission denied{where}; check the path and its permissions"
+    return f"{exc.strerror or exc}{where}"
 
 
 def _stderr_console():
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay one line
 
 
 def _stdout_console():
@@ -244,9 +259,13 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
         kernel=options["kernel"],
     )
     fingerprint = encoded.fingerprint() if (save_model or resume) else None
-    weights, start_epoch, history = None, 0, []
+    if options["loss"] == "ns" and options["neg"] > len(vocab):
+        raise click.BadParameter(
+            f"{options['neg']} noise words per prediction is more than the {len(vocab)} words in "
+            "the vocabulary; use fewer", param_hint="--neg")
+    weights, start, history = None, None, []
     if resume:
-        weights, start_epoch, history = _resume_state(saved, fingerprint, config)
+        weights, start, history = _resume_state(saved, fingerprint, config)
     elif init_dir:
         weights = _init_weights_from(saved, vocab, config)
 
@@ -265,6 +284,13 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
     if init_dir:
         meta["initialised_from"] = os.path.abspath(init_dir)
 
+    def checkpoint(w_in, w_out, epochs_done: int, words_done: int, position=None) -> None:
+        extra = {"position": vars(position)} if position is not None else {}
+        write_model(save_model, SavedModel(
+            vocab.words, vocab.counts, w_in, w_out,
+            dict(meta, epochs_done=epochs_done, words_done=words_done, **extra), history,
+        ))
+
     def on_epoch(stats, w_in, w_out) -> None:
         history.append({"epoch": stats.epoch, "words": stats.words, "alpha": stats.alpha,
                         "mean_loss": stats.mean_loss, "words_per_sec": stats.words_per_sec})
@@ -275,15 +301,27 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
                 fh.write(loss_csv_text(history))
         last = stats.epoch == config.epochs
         if save_model and (last or (checkpoint_every and stats.epoch % checkpoint_every == 0)):
-            write_model(save_model, SavedModel(
-                vocab.words, vocab.counts, w_in, w_out,
-                dict(meta, epochs_done=stats.epoch, words_done=stats.epoch * len(encoded)),
-                history,
-            ))
+            checkpoint(w_in, w_out, stats.epoch, stats.epoch * len(encoded))
 
-    with _TrainingProgress(console, config.epochs) as bar:
-        result = run_training(vocab, encoded, config, progress=bar.update, weights=weights,
-                              start_epoch=start_epoch, on_epoch=on_epoch)
+    from w2vcli.train import TrainingInterrupted
+
+    try:
+        with _TrainingProgress(console, config.epochs) as bar:
+            result = run_training(vocab, encoded, config, progress=bar.update, weights=weights,
+                                  start=start, on_epoch=on_epoch)
+    except TrainingInterrupted as stop:
+        where = (f"Interrupted in epoch {stop.position.epoch} of {config.epochs} after "
+                 f"{stop.words_done:,} of {stop.total_words:,} words "
+                 f"({100 * stop.words_done / max(stop.total_words, 1):.0f}%)")
+        if save_model:
+            checkpoint(stop.w_in, stop.w_out, stop.position.epoch - 1, stop.words_done,
+                       stop.position)
+            console.print(f"{where}; saved a checkpoint to {save_model}: continue with "
+                          f"'w2v train --resume {save_model}'. {output} was not written.")
+        else:
+            console.print(f"{where}; nothing was written (--save-model DIR keeps interrupted "
+                          "work).")
+        ctx.exit(130)
 
     from w2vcli.io import save_word2vec_format
     from w2vcli.keyedvectors import KeyedVectors
@@ -373,13 +411,17 @@ def _resume_state(saved, fingerprint: str | None, config):
             "the corpus is not the one this checkpoint was trained on (its fingerprint "
             "differs); pass the same corpus, or use --init DIR to train on new text"
         )
+    from w2vcli.train import Position
+
     done = int(saved.meta.get("epochs_done", 0))
     if done > config.epochs:
         raise W2VError(f"the checkpoint has {done} epochs done, more than --epochs {config.epochs}")
     import numpy as np
 
+    position = Position(**saved.meta["position"]) if saved.meta.get("position") else \
+        Position(epoch=done + 1)
     weights = (np.array(saved.w_in, dtype=np.float32), np.array(saved.w_out, dtype=np.float32))
-    return weights, done, [dict(row) for row in saved.loss]
+    return weights, position, [dict(row) for row in saved.loss]
 
 
 def _init_weights_from(saved, vocab, config):

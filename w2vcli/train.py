@@ -8,6 +8,8 @@ through a callback. It never prints.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +40,49 @@ SOFTMAX_MAX_VOCAB = 10_000
 
 class TrainingDivergedError(W2VError):
     """The loss or the weights became NaN or infinite."""
+
+
+class InsufficientMemoryError(W2VError):
+    """The model would not fit in the memory available."""
+
+
+@dataclass
+class Position:
+    """Where training stands: the next batch to train and the epoch's running loss.
+
+    Attributes:
+        epoch: the epoch in progress, from 1 (``epochs + 1`` when all are done).
+        batch: index of the next batch of that epoch to train.
+        loss: summed loss of the epoch's batches so far (float64).
+        pairs: predictions trained in the epoch so far.
+    """
+
+    epoch: int = 1
+    batch: int = 0
+    loss: float = 0.0
+    pairs: int = 0
+
+
+class TrainingInterrupted(Exception):
+    """Training stopped on Ctrl-C (SIGINT) between two batches.
+
+    Attributes:
+        position: the next batch to train (resume from here).
+        words_done: in-vocabulary tokens trained, all epochs, before the stop.
+        total_words: the run's length in tokens.
+        w_in, w_out: the weights, consistent with ``position``.
+        result: statistics of the epochs completed in this call.
+    """
+
+    def __init__(self, position: Position, words_done: int, total_words: int,
+                 w_in: np.ndarray, w_out: np.ndarray, result: "TrainResult") -> None:
+        super().__init__(f"interrupted in epoch {position.epoch}")
+        self.position = position
+        self.words_done = words_done
+        self.total_words = total_words
+        self.w_in = w_in
+        self.w_out = w_out
+        self.result = result
 
 
 @dataclass
@@ -221,6 +266,47 @@ def output_tables(vocab: Vocab, config: TrainConfig):
     return Tables(threshold, alias, codes, points, lengths)
 
 
+def model_bytes(vocab_size: int, config: TrainConfig) -> int:
+    """Bytes of the arrays training allocates: both matrices and the per-word tables."""
+    matrices = (vocab_size + config.output_rows(vocab_size)) * config.dim * 4
+    per_word = 4 + 8  # keep probabilities; alias table, or Huffman lengths
+    if config.loss == "hs":
+        per_word += 5 * 40  # codes and points, up to MAX_CODE_LENGTH each
+    return matrices + vocab_size * per_word
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def check_memory(vocab_size: int, config: TrainConfig, available: int | None = None) -> None:
+    """Refuse, before allocating, a model larger than the memory available.
+
+    Raises:
+        InsufficientMemoryError: with the figures and the options that shrink the model.
+    """
+    needed = model_bytes(vocab_size, config)
+    available = available_memory() if available is None else available
+    if available is not None and needed > available:
+        gib = 1024.0**3
+        raise InsufficientMemoryError(
+            f"the model needs {needed / gib:.1f} GiB ({vocab_size:,} words x {config.dim} dims x "
+            f"2 float32 matrices) but {available / gib:.1f} GiB of memory is available; use a "
+            "smaller --dim, a higher --min-count or --max-vocab"
+        )
+
+
 def split_sentences(sentence_ends: np.ndarray, lo: int, hi: int, parts: int) -> np.ndarray:
     """Split sentences ``lo..hi-1`` into ``parts`` runs of about equal token counts.
 
@@ -264,7 +350,7 @@ def train(
     progress: Callable[[Progress], None] | None = None,
     *,
     weights: tuple[np.ndarray, np.ndarray] | None = None,
-    start_epoch: int = 0,
+    start: Position | None = None,
     on_epoch: Callable[[EpochStats, np.ndarray, np.ndarray], None] | None = None,
 ) -> TrainResult:
     """Train word2vec (Mikolov et al. 2013) on an encoded corpus.
@@ -277,11 +363,15 @@ def train(
             second); it must be quick.
         weights: ``(w_in, w_out)`` to continue from, float32, shapes as :func:`init_weights`
             gives (updated in place); default: a fresh initialisation from ``config.seed``.
-        start_epoch: epochs already done (resuming): training runs epochs ``start_epoch + 1``
-            to ``config.epochs`` on the same learning-rate schedule and random streams as an
-            uninterrupted run, so with one thread the result is bit-for-bit the same.
+        start: where to resume (a checkpoint's :class:`Position`): training continues from
+            that batch of that epoch on the same learning-rate schedule and random streams as
+            an uninterrupted run, so with one thread the result is bit-for-bit the same.
         on_epoch: called after every epoch with its statistics and the weights (to save a
             checkpoint); exceptions it raises stop training.
+
+    Ctrl-C (SIGINT) in the main thread does not stop a batch half-way: training stops after
+    the batch in progress (well under a second) and raises :class:`TrainingInterrupted` with
+    the weights and the position to resume from. A second Ctrl-C stops at once.
 
     Returns:
         A :class:`TrainResult`; ``result.w_in`` are the word vectors.
@@ -290,10 +380,14 @@ def train(
         ValueError: a hyper-parameter is out of range, or ``weights`` have the wrong shape.
         W2VError: the mode cannot handle the vocabulary (see :func:`output_tables`).
         TrainingDivergedError: the loss or the weights became NaN or infinite.
+        InsufficientMemoryError: the model would not fit in the memory available.
+        TrainingInterrupted: Ctrl-C.
     """
     from w2vcli import kernels
 
     config.validate()
+    if weights is None:
+        check_memory(len(vocab), config)
     tables = output_tables(vocab, config)
     batch_kernel = kernels.batch_kernel(config.dim, config.model, config.loss, config.kernel)
     threads = config.threads or os.cpu_count() or 1
@@ -333,62 +427,99 @@ def train(
     result = TrainResult(w_in=w_in, w_out=w_out, compile_seconds=time.perf_counter() - t0)
 
     batches = corpus.plan(BATCH_WORDS_PER_THREAD * threads)
+    position = start or Position()
     ids_buffer = None
-    start = time.perf_counter()
-    done = start_epoch * n_words
-    for epoch in range(start_epoch + 1, config.epochs + 1):
-        epoch_start = time.perf_counter()
-        loss = 0.0
-        pairs = 0
-        alpha = config.alpha
-        for b in range(len(batches) - 1):
-            ids, ends, first = corpus.read_batch(int(batches[b]), int(batches[b + 1]), ids_buffer)
-            ids_buffer = ids if ids_buffer is None or len(ids) > len(ids_buffer) else ids_buffer
-            chunks = split_sentences(ends, 0, len(ends), threads)
-            stats = call(ids, ends, chunks, (epoch - 1) * n_words + first,
-                         _batch_seed(config.seed, epoch, b))
-            batch_loss = float(stats[:, 0].sum())
-            if not np.isfinite(batch_loss):
+    began = time.perf_counter()
+    first_done = (position.epoch - 1) * n_words + (
+        corpus.sentence_start(int(batches[position.batch])) if position.epoch <= config.epochs else 0
+    )
+    done = first_done
+    with _StopOnInterrupt() as stop:
+        while position.epoch <= config.epochs:
+            epoch = position.epoch
+            epoch_start = time.perf_counter()
+            alpha = config.alpha
+            for b in range(position.batch, len(batches) - 1):
+                ids, ends, first = corpus.read_batch(int(batches[b]), int(batches[b + 1]),
+                                                     ids_buffer)
+                if ids_buffer is None or len(ids) > len(ids_buffer):
+                    ids_buffer = ids
+                chunks = split_sentences(ends, 0, len(ends), threads)
+                stats = call(ids, ends, chunks, (epoch - 1) * n_words + first,
+                             _batch_seed(config.seed, epoch, b))
+                batch_loss = float(stats[:, 0].sum())
+                if not np.isfinite(batch_loss):
+                    raise TrainingDivergedError(
+                        f"training diverged in epoch {epoch} (the loss became {batch_loss}); "
+                        f"use a smaller --alpha than {config.alpha:g}"
+                    )
+                position.loss += batch_loss
+                position.pairs += int(stats[:, 1].sum())
+                position.batch = b + 1
+                done += len(ids)
+                alpha = max(config.alpha - (config.alpha - config.min_alpha) * done / total_words,
+                            config.min_alpha)
+                if progress is not None:
+                    elapsed = time.perf_counter() - began
+                    progress(
+                        Progress(
+                            epoch=epoch,
+                            epochs=config.epochs,
+                            words_done=done,
+                            total_words=total_words,
+                            alpha=alpha,
+                            epoch_loss=_mean(position.loss, position.pairs),
+                            words_per_sec=(done - first_done) / elapsed if elapsed > 0 else 0.0,
+                            elapsed=elapsed,
+                        )
+                    )
+                if stop.requested:
+                    result.seconds = time.perf_counter() - began
+                    result.words = done - first_done
+                    raise TrainingInterrupted(Position(**vars(position)), done, total_words,
+                                              w_in, w_out, result)
+            if not (np.isfinite(w_in).all() and np.isfinite(w_out).all()):
                 raise TrainingDivergedError(
-                    f"training diverged in epoch {epoch} (the loss became {batch_loss}); "
+                    f"training diverged in epoch {epoch} (the weights became NaN or infinite); "
                     f"use a smaller --alpha than {config.alpha:g}"
                 )
-            loss += batch_loss
-            pairs += int(stats[:, 1].sum())
-            done += len(ids)
-            alpha = max(config.alpha - (config.alpha - config.min_alpha) * done / total_words,
-                        config.min_alpha)
-            if progress is not None:
-                elapsed = time.perf_counter() - start
-                trained = done - start_epoch * n_words
-                progress(
-                    Progress(
-                        epoch=epoch,
-                        epochs=config.epochs,
-                        words_done=done,
-                        total_words=total_words,
-                        alpha=alpha,
-                        epoch_loss=loss / pairs if pairs else float("nan"),
-                        words_per_sec=trained / elapsed if elapsed > 0 else 0.0,
-                        elapsed=elapsed,
-                    )
-                )
-        if not (np.isfinite(w_in).all() and np.isfinite(w_out).all()):
-            raise TrainingDivergedError(
-                f"training diverged in epoch {epoch} (the weights became NaN or infinite); "
-                f"use a smaller --alpha than {config.alpha:g}"
+            stats_epoch = EpochStats(
+                epoch=epoch,
+                words=n_words,
+                pairs=position.pairs,
+                alpha=alpha,
+                mean_loss=_mean(position.loss, position.pairs),
+                seconds=time.perf_counter() - epoch_start,
             )
-        stats_epoch = EpochStats(
-            epoch=epoch,
-            words=n_words,
-            pairs=pairs,
-            alpha=alpha,
-            mean_loss=loss / pairs if pairs else float("nan"),
-            seconds=time.perf_counter() - epoch_start,
-        )
-        result.epochs.append(stats_epoch)
-        if on_epoch is not None:
-            on_epoch(stats_epoch, w_in, w_out)
-    result.seconds = time.perf_counter() - start
-    result.words = done - start_epoch * n_words
+            result.epochs.append(stats_epoch)
+            position = Position(epoch=epoch + 1)
+            if on_epoch is not None:
+                on_epoch(stats_epoch, w_in, w_out)
+    result.seconds = time.perf_counter() - began
+    result.words = done - first_done
     return result
+
+
+def _mean(total: float, count: int) -> float:
+    return total / count if count else float("nan")
+
+
+class _StopOnInterrupt:
+    """While active in the main thread, the first SIGINT only sets ``requested``."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous = None
+
+    def _handle(self, signum, frame) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, self._previous)  # a second Ctrl-C stops at once
+
+    def __enter__(self) -> "_StopOnInterrupt":
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)

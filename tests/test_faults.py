@@ -1,0 +1,130 @@
+"""Faults survived: Ctrl-C, divergence, too little memory, a full disk."""
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import w2vcli.io
+import w2vcli.train
+from w2vcli.cli import cli
+
+WORDS = [f"w{i}" for i in range(60)]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    rng = np.random.default_rng(8)
+    path = tmp_path_factory.mktemp("faults") / "corpus.txt"
+    ids = rng.zipf(1.3, size=(12000, 40)) % len(WORDS)
+    path.write_text("\n".join(" ".join(WORDS[i] for i in row) for row in ids) + "\n")
+    return path  # 480k tokens
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+ARGS = ["--dim", "32", "--min-count", "1", "--threads", "1", "--seed", "3", "--epochs", "4"]
+
+
+def test_ctrl_c_stops_fast_checkpoints_and_resumes_to_the_same_bytes(corpus, tmp_path):
+    full, out, ckpt = tmp_path / "full.txt", tmp_path / "out.txt", tmp_path / "ckpt"
+    w2v = [sys.executable, "-m", "w2vcli", "train", str(corpus)]
+    subprocess.run([*w2v, "-o", str(full), *ARGS], check=True, capture_output=True)
+    out.write_text("previous good vectors\n")
+    proc = subprocess.Popen([*w2v, "-o", str(out), *ARGS, "--save-model", str(ckpt)],
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    while "Vocabulary:" not in proc.stderr.readline():
+        pass
+    time.sleep(0.8)  # into training (about 1.5 s per epoch at one thread)
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    rest = proc.stderr.read()
+    assert proc.wait() == 130
+    assert time.monotonic() - sent < 1.0
+    assert "Interrupted in epoch" in rest and f"continue with 'w2v train --resume {ckpt}'" in rest
+    assert out.read_text() == "previous good vectors\n"  # untouched
+    meta = json.loads((ckpt / "model.json").read_text())
+    assert meta["position"]["batch"] >= 1 or meta["epochs_done"] >= 1
+    subprocess.run([sys.executable, "-m", "w2vcli", "train", "--resume", str(ckpt), "--threads", "1"],
+                   check=True, capture_output=True)
+    assert out.read_bytes() == full.read_bytes()
+
+
+def test_ctrl_c_without_save_model_writes_nothing(corpus, tmp_path):
+    out = tmp_path / "v.txt"
+    proc = subprocess.Popen([sys.executable, "-m", "w2vcli", "train", str(corpus), "-o", str(out), *ARGS],
+                            stderr=subprocess.PIPE, text=True)
+    while "Vocabulary:" not in proc.stderr.readline():
+        pass
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    assert proc.wait() == 130
+    assert "nothing was written (--save-model DIR keeps interrupted work)" in rest
+    assert "Traceback" not in rest
+    assert not out.exists() and not list(tmp_path.glob(".v.txt*"))
+
+
+def test_divergence_names_the_epoch_and_keeps_the_old_output(corpus, tmp_path):
+    out = tmp_path / "v.txt"
+    out.write_text("good\n")
+    result = run("train", corpus, "-o", out, *ARGS, "--alpha", "10", "--kernel", "pair")
+    assert result.exit_code == 1
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("Error: training diverged in epoch 1")
+    assert line.endswith("use a smaller --alpha than 10")
+    assert out.read_text() == "good\n"
+
+
+def test_too_little_memory_is_refused_before_allocating(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(w2vcli.train, "available_memory", lambda: 1000)
+    result = run("train", corpus, "-o", tmp_path / "v.txt", *ARGS)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: the model needs 0.0 GiB (60 words x 32 dims x 2 float32 matrices) but 0.0 GiB of "
+        "memory is available; use a smaller --dim, a higher --min-count or --max-vocab"
+    )
+
+
+def test_check_memory_figures():
+    config = w2vcli.train.TrainConfig(dim=300)
+    with pytest.raises(w2vcli.train.InsufficientMemoryError, match=r"needs 6\.7 GiB \(3,000,000 words"):
+        w2vcli.train.check_memory(3_000_000, config, available=4 * 1024**3)
+    w2vcli.train.check_memory(3_000_000, config, available=8 * 1024**3)
+
+
+def test_disk_full_while_writing_leaves_the_old_file(corpus, tmp_path, monkeypatch):
+    out = tmp_path / "v.txt"
+    out.write_text("good\n")
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(w2vcli.io.os, "fsync", full_disk)
+    result = run("train", corpus, "-o", out, *ARGS, "--epochs", "1")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: no space left on the device; free some space, or write the output (-o) or the "
+        "encoded corpus (TMPDIR) to another disk"
+    )
+    assert out.read_text() == "good\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.txt"]
+
+
+def test_neg_larger_than_the_vocabulary(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("a b c a b c\n" * 20)
+    result = run("train", path, "-o", tmp_path / "v.txt", "--min-count", "1", "--neg", "5")
+    assert result.exit_code == 2
+    assert ("Invalid value for --neg: 5 noise words per prediction is more than the 3 words in "
+            "the vocabulary; use fewer") in result.output
