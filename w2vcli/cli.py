@@ -83,6 +83,17 @@ def _split_words(value: str) -> list[str]:
     return [w for w in (part.strip() for part in value.split(",")) if w]
 
 
+def tokenizer_options(command):
+    """--tokenizer and --lowercase, shared by the commands that read a corpus."""
+    command = click.option("--lowercase/--no-lowercase", default=None,
+                           help="Fold case  [default: yes for words, no for whitespace]")(command)
+    return click.option(
+        "--tokenizer", type=click.Choice(["words", "whitespace"]), default="words",
+        show_default=True,
+        help="words: runs of letters and digits (and phrases joined by '_'), lowercased; "
+             "whitespace: tokens verbatim.")(command)
+
+
 vectors_option = click.option(
     "-v",
     "--vectors",
@@ -153,11 +164,7 @@ _SCHEDULE_OPTIONS = ("epochs", "alpha", "min_alpha", "seed")
               show_default=True,
               help="sg with ns: hogbatch shares noise words per window (fast); pair is the "
                    "exact per-pair SGD step.")
-@click.option("--tokenizer", type=click.Choice(["words", "whitespace"]), default="words",
-              show_default=True,
-              help="words: runs of letters and digits, lowercased; whitespace: tokens verbatim.")
-@click.option("--lowercase/--no-lowercase", default=None,
-              help="Fold case  [default: yes for words, no for whitespace]")
+@tokenizer_options
 @click.option("--max-sentence-length", default=10000, show_default=True,
               type=click.IntRange(min=1),
               help="Cut longer lines into pieces of this many tokens (nothing is dropped).")
@@ -640,11 +647,7 @@ def plot(ctx: click.Context, words: str | None, top: int | None, loss: Sequence[
 @click.option("--max-vocab-size", default=None, type=click.IntRange(min=1),
               help="Prune the pair table to this many distinct pairs, dropping the rarest, as "
                    "word2phrase  [default: no limit]")
-@click.option("--tokenizer", type=click.Choice(["words", "whitespace"]), default="words",
-              show_default=True,
-              help="words: runs of letters and digits, lowercased; whitespace: tokens verbatim.")
-@click.option("--lowercase/--no-lowercase", default=None,
-              help="Fold case  [default: yes for words, no for whitespace]")
+@tokenizer_options
 @click.option("--max-sentence-length", default=10000, show_default=True,
               type=click.IntRange(min=1),
               help="Cut longer lines into pieces of this many tokens, each written as a line.")
@@ -715,7 +718,7 @@ def eval_analogy(file: str, vectors: str, restrict_vocab: int) -> None:
     """Analogy accuracy on FILE in questions-words.txt format, per section and overall."""
     from rich.table import Table
 
-    from w2vcli.evaluate import SectionScore, evaluate_analogies
+    from w2vcli.evaluate import evaluate_analogies
 
     kv = _load_vectors(vectors)
     result = evaluate_analogies(kv, file, restrict_vocab=restrict_vocab or None)
@@ -733,7 +736,7 @@ def eval_analogy(file: str, vectors: str, restrict_vocab: int) -> None:
     table.add_section()
     add(result.semantic, style="bold")
     add(result.syntactic, style="bold")
-    add(SectionScore("overall", result.correct, result.answered, result.total), style="bold")
+    add(result.overall, style="bold")
     _stdout_console().print(table)
 
 

@@ -79,26 +79,31 @@ class AnalogyResult:
     sections: list[SectionScore]
 
     @property
+    def overall(self) -> SectionScore:
+        """All sections together."""
+        return _aggregate("overall", self.sections)
+
+    @property
     def correct(self) -> int:
-        return sum(s.correct for s in self.sections)
+        return self.overall.correct
 
     @property
     def answered(self) -> int:
-        return sum(s.answered for s in self.sections)
+        return self.overall.answered
 
     @property
     def total(self) -> int:
-        return sum(s.total for s in self.sections)
+        return self.overall.total
 
     @property
     def accuracy(self) -> float:
         """Overall correct / answered (0.0 if nothing was answered)."""
-        return self.correct / self.answered if self.answered else 0.0
+        return self.overall.accuracy
 
     @property
     def coverage(self) -> float:
         """Overall answered / total."""
-        return self.answered / self.total if self.total else 0.0
+        return self.overall.coverage
 
     @property
     def semantic(self) -> SectionScore:
