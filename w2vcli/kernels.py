@@ -247,8 +247,10 @@ def _hs_output(v, w_out, codes, points, length, alpha, grad, dim):
     """Hierarchical softmax for input vector ``v`` along one word's Huffman path.
 
     Node ``points[k]`` has label ``1 - codes[k]`` (word2vec.c's convention). The nodes of a path
-    are distinct, so updating each right after its score is still one exact SGD step; unlike
-    word2vec.c, scores beyond +-MAX_EXP are not skipped (the exact sigmoid is used). ``grad``
+    are distinct, so updating each right after its score is still one SGD step with every
+    gradient taken before the step. Sigmoid and loss come from the tables, as in HogBatch (a path
+    has about log2(V) nodes, and exact ``exp`` calls would double the cost); unlike word2vec.c,
+    nodes scored beyond +-MAX_EXP still get their (clipped) update rather than none. ``grad``
     receives ``-alpha * dJ/dv``. Returns the loss before the step.
     """
     for i in range(dim):
@@ -259,13 +261,15 @@ def _hs_output(v, w_out, codes, points, length, alpha, grad, dim):
         f = np.float32(0.0)
         for i in range(dim):
             f += u[i] * v[i]
-        label = 1.0 - codes[k]
-        c = (label - 1.0 / (1.0 + math.exp(-f))) * alpha
-        loss += _softplus(-f) if label > 0.5 else _softplus(f)
-        for i in range(dim):
-            grad[i] += c * u[i]
-        for i in range(dim):
-            u[i] += c * v[i]
+        positive = codes[k] == 0
+        sig, node_loss = _sigmoid_and_loss(f, positive)
+        c = ((1.0 if positive else 0.0) - sig) * alpha
+        loss += node_loss
+        if c != 0.0:  # a saturated, correct node: no write, so no cache line shared with others
+            for i in range(dim):
+                grad[i] += c * u[i]
+            for i in range(dim):
+                u[i] += c * v[i]
     return loss
 
 
