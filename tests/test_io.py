@@ -342,7 +342,7 @@ def test_short_row_exact_message(tmp_path):
         (b"2 2\na 1 2\nb 1 2,5\n", None, "line 3: '2,5' is not a number"),
         (b"2 2\na 1 2\na 3 4\n", None, "line 3: duplicate word 'a' \\(first on line 2\\)"),
         (b"3 2\na 1 2\nb 3 4\n", None, "header says 3 words but the file has only 2 rows"),
-        (b"1 2\na 1 2\nb 3 4\n", None, "line 3: the header says 1 words but more rows follow"),
+        (b"1 2\na 1 2\nb 3 4\n", None, "line 3: the header says 1 word but more rows follow"),
         (b"2 5\na 1 2 3\nb 1 2 3\n", None, "line 2: expected a word and 5 values .* found 3"),
         (b"2 2\na " + ZERO2 + b"\nb " + b"\0" * 5, True, "record 2 .* file ends inside it"),
         (b"1 2\na " + ZERO2 + b"\nextra stuff", True, "data continues after the 1 records"),

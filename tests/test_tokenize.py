@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from w2vcli.errors import CorpusError
-from w2vcli.tokenize import iter_sentences, make_tokenizer
+from w2vcli.tokenize import iter_sentences, make_tokenizer, word_pattern
 
 
 def test_words_tokenizer_lowercases_and_keeps_letters_and_digits():
@@ -100,5 +100,14 @@ def test_invalid_utf8_is_replaced(tmp_path):
 def test_words_fast_path_agrees_with_regex(text, lowercase):
     import re
 
-    expected = re.findall(r"[^\W_]+(?:_[^\W_]+)*", text.lower() if lowercase else text)
+    expected = word_pattern().findall(text.lower() if lowercase else text)
     assert make_tokenizer("words", lowercase=lowercase)(text) == expected
+
+
+def test_words_keep_combining_marks_and_compose():
+    import unicodedata
+
+    tok = make_tokenizer("words")
+    assert tok("हिन्दी भाषा") == ["हिन्दी", "भाषा"]
+    assert tok(unicodedata.normalize("NFD", "Naïve café")) == ["naïve", "café"]
+    assert tok("naïve") == tok(unicodedata.normalize("NFD", "naïve"))

@@ -34,6 +34,11 @@ class _Group(click.Group):
             raise click.ClickException(_os_error_message(exc)) from None
 
 
+def _count(n: int, noun: str) -> str:
+    """'1 word', '2 words', '1,234 words'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _os_error_message(exc: OSError) -> str:
     """One line for an operating-system error, with what to do about the common ones."""
     import errno
@@ -250,6 +255,14 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
         + f"; corpus: {len(encoded):,} of {encoded.raw_tokens:,} tokens in vocabulary, "
         f"{encoded.n_sentences:,} sentences"
     )
+    if encoded.replaced_bytes:
+        console.print(
+            f"Warning: {_count(encoded.replaced_bytes, 'invalid UTF-8 byte')} in the corpus "
+            f"{'was' if encoded.replaced_bytes == 1 else 'were'} replaced with U+FFFD (if it is "
+            "not UTF-8, convert it first, e.g. iconv -f latin1 -t utf-8)")
+    if encoded.nul_chars:
+        console.print(f"Warning: {_count(encoded.nul_chars, 'NUL byte')} in the corpus "
+                      f"{'was' if encoded.nul_chars == 1 else 'were'} read as spaces")
     if save_vocab:
         write_vocab(save_vocab, vocab)
 

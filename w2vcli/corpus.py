@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from w2vcli.errors import CorpusError
-from w2vcli.tokenize import iter_sentences
+from w2vcli.tokenize import ReadStats, iter_sentences
 from w2vcli.vocab import Vocab
 
 #: Tokens held in memory before they are appended to the provisional-id file, and per block of
@@ -54,10 +54,16 @@ class Corpus:
         n_tokens: in-vocabulary tokens ``N``.
         n_sentences: non-empty sentences ``S``.
         raw_tokens: tokens read, including those dropped as out of vocabulary.
+        replaced_bytes: bytes of the corpus that were not valid UTF-8 and were read as U+FFFD
+            (0 unless made by :func:`read_corpus`).
+        nul_chars: NUL characters read as spaces (see :mod:`w2vcli.tokenize`).
         directory: where ``ids.i32`` (int32 ``(N,)``) and ``ends.i64`` (int64 ``(S,)``, the
             exclusive end offset of each sentence, strictly increasing, last ``N``) are; a
             temporary directory removed when the object is garbage-collected or closed.
     """
+
+    replaced_bytes: int = 0
+    nul_chars: int = 0
 
     def __init__(self, directory: Path, n_tokens: int, n_sentences: int, raw_tokens: int,
                  cleanup: Callable[[], None] | None = None) -> None:
@@ -186,26 +192,35 @@ def read_corpus(
             least ``min_count`` times (most frequent first), with their counts in this corpus.
 
     Returns:
-        ``(vocab, corpus)``.
+        ``(vocab, corpus)``; ``corpus.replaced_bytes`` counts the bytes that were not valid UTF-8
+        (read as U+FFFD), ``corpus.nul_chars`` the stray NULs read as spaces.
 
     Raises:
-        CorpusError: a file cannot be read, has no tokens, or no word reaches ``min_count``.
+        CorpusError: a file cannot be read or is not text, the corpus is empty or has no tokens,
+            or no word reaches ``min_count``.
     """
     tmp = tempfile.TemporaryDirectory(prefix="w2v-corpus-", dir=directory)
+    stats = ReadStats()
     try:
         vocab, n_tokens, n_sentences, raw_tokens = _encode(
             Path(tmp.name), paths, tokenizer, min_count, max_vocab, max_sentence_length, vocab,
-            update_vocab,
+            update_vocab, stats,
         )
     except BaseException:
         tmp.cleanup()
         raise
-    return vocab, Corpus(Path(tmp.name), n_tokens, n_sentences, raw_tokens, tmp.cleanup)
+    corpus = Corpus(Path(tmp.name), n_tokens, n_sentences, raw_tokens, tmp.cleanup)
+    corpus.replaced_bytes = stats.replaced_bytes
+    corpus.nul_chars = stats.nul_chars
+    return vocab, corpus
 
 
 def _encode(workdir: Path, paths, tokenizer, min_count, max_vocab, max_sentence_length,
-            fixed_vocab: Vocab | None = None, update_vocab: bool = False):
+            fixed_vocab: Vocab | None = None, update_vocab: bool = False,
+            stats: ReadStats | None = None):
     """Both passes; returns ``(vocab, n_tokens, n_sentences, raw_tokens)``."""
+    if stats is None:
+        stats = ReadStats()
     raw_path, lengths_path = workdir / "raw.i32", workdir / "lengths.i64"
     index: dict[str, int] = {}
     setdefault = index.setdefault
@@ -227,7 +242,7 @@ def _encode(workdir: Path, paths, tokenizer, min_count, max_vocab, max_sentence_
             buffer.clear()
             lengths.clear()
 
-        for tokens in iter_sentences(paths, tokenizer, max_sentence_length):
+        for tokens in iter_sentences(paths, tokenizer, max_sentence_length, stats=stats):
             buffer.extend([setdefault(t, len(index)) for t in tokens])
             lengths.append(len(tokens))
             if len(buffer) >= BLOCK_TOKENS:
@@ -236,6 +251,15 @@ def _encode(workdir: Path, paths, tokenizer, min_count, max_vocab, max_sentence_
 
     if raw_tokens == 0:
         names = ", ".join(os.fspath(p) for p in paths)
+        if stats.chars == 0:
+            raise CorpusError(
+                f"the corpus ({names}) is empty; pass a text file with one sentence per line"
+            )
+        if not stats.has_text:
+            raise CorpusError(
+                f"the corpus ({names}) has no tokens, only whitespace; "
+                "pass a text file with one sentence per line"
+            )
         raise CorpusError(
             f"the corpus ({names}) has no tokens; check the file, "
             "or try --tokenizer whitespace if it is not made of letters and digits"

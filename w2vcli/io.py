@@ -334,7 +334,7 @@ def _read_text(path: Path, body: bytes, n: int, d: int) -> tuple[list[str], np.n
         )
     if len(lines) > n:
         raise VectorsFormatError(
-            f"{path}: line {n + 2}: the header says {n} words but more rows follow; "
+            f"{path}: line {n + 2}: the header says {n} word{'' if n == 1 else 's'} but more rows follow; "
             "fix the header or remove the extra rows"
         )
     del lines

@@ -258,12 +258,12 @@ def read_vocab(path, min_count: int = 1, max_vocab: int | None = None) -> Vocab:
     counts: list[int] = []
     seen: dict[str, int] = {}
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
             for number, line in enumerate(fh, start=1):
                 parts = line.split()
                 if not parts:
                     continue
-                if len(parts) != 2 or not parts[1].isdigit():
+                if len(parts) != 2 or not (parts[1].isascii() and parts[1].isdigit()):
                     raise CorpusError(
                         f"{path}, line {number}: expected 'word count', got {line.strip()[:60]!r}"
                     )
@@ -274,6 +274,13 @@ def read_vocab(path, min_count: int = 1, max_vocab: int | None = None) -> Vocab:
                 seen[parts[0]] = number
                 words.append(parts[0])
                 counts.append(int(parts[1]))
+    except FileNotFoundError:
+        raise CorpusError(f"vocabulary file {path} does not exist; check the path") from None
+    except IsADirectoryError:
+        raise CorpusError(
+            f"vocabulary file {path} is a directory; give a 'word count' file "
+            "such as one written by --save-vocab"
+        ) from None
     except OSError as exc:
         raise CorpusError(f"cannot read vocabulary file {path}: {exc.strerror or exc}") from None
     if not words:
