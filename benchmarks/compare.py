@@ -1,6 +1,13 @@
 """Side-by-side benchmark: w2v against gensim (two modes) and word2vec.c, same corpus and settings.
 
     .venv/bin/python benchmarks/compare.py [--corpus FILE] [--epochs 5] [--repeats 3] ...
+    .venv/bin/python benchmarks/compare.py --modes sg-ns,sg-hs,cbow-ns,cbow-hs ...
+
+``--mode`` (repeatable, or a comma-separated ``--modes``) picks the model and loss of every
+trainer: ``sg-ns`` (skip-gram, negative sampling; the default), ``sg-hs``, ``cbow-ns``,
+``cbow-hs`` (hierarchical softmax: word2vec.c ``-hs 1 -negative 0``, gensim ``hs=1,
+negative=0``). Without ``--alpha`` each mode gets word2vec.c's default learning rate, 0.025 for
+skip-gram and 0.05 for CBOW, passed to every trainer.
 
 What it does, in order:
 
@@ -13,16 +20,18 @@ What it does, in order:
    read it) and writes a copy cut into 1,000-word lines for gensim (on one long line gensim's
    corpus_file mode silently trains on part of the corpus only, and its iterable mode truncates
    sentences at 10,000 words). Both are reused by later runs while the source is unchanged.
-3. Runs w2v once, untimed, on a tiny input per kernel so that its Numba cache is warm.
-4. For each repeat, runs every trainer once (interleaved), each in a fresh process under
-   ``/usr/bin/time``, so wall time, user+sys CPU time and peak RSS are the trainer's own, from
-   start-up to the vectors written. This harness forks nothing big itself: a forked child
+3. Runs w2v once, untimed, on a tiny input per mode and kernel so that its Numba cache is warm.
+4. For each repeat, runs every trainer of every mode once (interleaved), each in a fresh
+   process under ``/usr/bin/time``, so wall time, user+sys CPU time and peak RSS are the
+   trainer's own, from start-up to the vectors written. This harness forks nothing big itself: a forked child
    inherits its parent's peak RSS on Linux, and ``time`` is tiny.
 5. Scores every output with one evaluator, w2v's own (``w2vcli.evaluate``): analogy accuracy on
    questions-words.txt (restrict_vocab 30000) and Spearman's rho on WordSim353.
-6. Prints a table of medians over the repeats, ratio lines, and notes (warnings in the trainers'
-   logs, sanity checks); writes ``benchmarks/out/compare.txt`` (the printed report) and
-   ``benchmarks/out/compare.json`` (settings, environment and every run).
+6. Prints, per mode, a table of medians over the repeats, ratio lines, and notes (warnings in
+   the trainers' logs, sanity checks); with several modes, then a summary table (mode x
+   trainer, and w2v against word2vec.c of the same mode); writes ``benchmarks/out/compare.txt``
+   (the printed report) and ``benchmarks/out/compare.json`` (modes, settings, environment and
+   every run).
 
 Words/s is the corpus's whitespace tokens x epochs / wall seconds, the same numerator for every
 trainer. Compare figures within one run only: run-to-run noise on the 2-core machine is 4-17%.
@@ -63,7 +72,13 @@ OUT_DIR = BENCH_DIR / "out"
 TIME_BIN = "/usr/bin/time"
 PEER_PACKAGES = ["--no-binary", "word2vec", "word2vec", "gensim"]
 SENTENCE_WORDS = 1000  # gensim's copy of the corpus; word2vec.c's MAX_SENTENCE_LENGTH
-DEFAULT_VARIANTS = ["pair:--kernel pair"]
+DEFAULT_VARIANTS = ["pair:--kernel pair"]  # sg-ns only: --kernel is skip-gram NS's update rule
+MODES = {"sg-ns": ("sg", "ns"), "sg-hs": ("sg", "hs"), "cbow-ns": ("cbow", "ns"),
+         "cbow-hs": ("cbow", "hs")}  # --mode -> (model, loss)
+DEFAULT_MODE = "sg-ns"
+DEFAULT_ALPHA = {"sg": 0.025, "cbow": 0.05}  # word2vec.c's; gensim's is 0.025 for both
+MODE_WORDS = {"sg": "Skip-gram", "cbow": "CBOW", "ns": "negative sampling",
+              "hs": "hierarchical softmax"}
 WHITESPACE = b" \t\n\r\x0b\x0c"
 
 
@@ -85,6 +100,27 @@ class Settings:
     alpha: float = 0.025
     min_alpha: float = 0.0001
     threads: int = 2
+    model: str = "sg"  # "sg" or "cbow"
+    loss: str = "ns"  # "ns" (negative sampling) or "hs" (hierarchical softmax)
+
+    @property
+    def mode(self) -> str:
+        return f"{self.model}-{self.loss}"
+
+    def describe(self) -> str:
+        """One line: the mode and every hyper-parameter (neg only where it is used)."""
+        neg = f", neg {self.neg}" if self.loss == "ns" else ""
+        return (f"Mode {self.mode}: {MODE_WORDS[self.model]}, {MODE_WORDS[self.loss]}: "
+                f"dim {self.dim}, window {self.window}{neg}, sample {self.sample:g}, "
+                f"min-count {self.min_count}, epochs {self.epochs}, alpha {self.alpha:g}, "
+                f"threads {self.threads}.")
+
+
+def mode_settings(mode: str, alpha: float | None, **common) -> Settings:
+    """The settings of one mode: its model and loss, and ``alpha`` or the model's default."""
+    model, loss = MODES[mode]
+    return Settings(**common, model=model, loss=loss,
+                    alpha=alpha if alpha is not None else DEFAULT_ALPHA[model])
 
 
 @dataclass
@@ -101,10 +137,13 @@ class Trainer:
         return re.sub(r"[^A-Za-z0-9._-]+", "-", self.label).strip("-")
 
     def command(self, s: Settings, corpus: "PreparedCorpus", out: Path) -> list[str]:
+        hs = s.loss == "hs"
         if self.kind == "w2v":
             return [
                 *w2v_command(), "train", str(corpus.plain), "-o", str(out),
-                "--dim", str(s.dim), "--window", str(s.window), "--neg", str(s.neg),
+                "--model", s.model, "--loss", s.loss,
+                "--dim", str(s.dim), "--window", str(s.window),
+                *([] if hs else ["--neg", str(s.neg)]),
                 "--sample", repr(s.sample), "--min-count", str(s.min_count),
                 "--epochs", str(s.epochs), "--alpha", repr(s.alpha),
                 "--min-alpha", repr(s.min_alpha), "--threads", str(s.threads),
@@ -116,15 +155,17 @@ class Trainer:
             return [
                 str(PEERS_VENV / "bin" / "python"), str(BENCH_DIR / "peer_gensim.py"),
                 self.extra[0], str(corpus.lines), str(out),
-                "--dim", str(s.dim), "--window", str(s.window), "--neg", str(s.neg),
+                "--model", s.model, "--loss", s.loss, "--dim", str(s.dim),
+                "--window", str(s.window), *([] if hs else ["--neg", str(s.neg)]),
                 "--sample", repr(s.sample), "--min-count", str(s.min_count),
                 "--epochs", str(s.epochs), "--alpha", repr(s.alpha),
                 "--min-alpha", repr(s.min_alpha), "--threads", str(s.threads),
             ]
         if self.kind == "word2vec.c":
             return [
-                str(PEERS_VENV / "bin" / "word2vec"), "-cbow", "0", "-hs", "0",
-                "-size", str(s.dim), "-window", str(s.window), "-negative", str(s.neg),
+                str(PEERS_VENV / "bin" / "word2vec"), "-cbow", "1" if s.model == "cbow" else "0",
+                "-hs", "1" if hs else "0", "-size", str(s.dim), "-window", str(s.window),
+                "-negative", "0" if hs else str(s.neg),
                 "-sample", repr(s.sample), "-min-count", str(s.min_count),
                 "-iter", str(s.epochs), "-alpha", repr(s.alpha), "-threads", str(s.threads),
                 "-binary", "0", "-train", str(corpus.plain), "-output", str(out),
@@ -148,27 +189,41 @@ def parse_variant(spec: str) -> Trainer:
     return Trainer(f"w2v {name.strip()}", "w2v", shlex.split(flags))
 
 
-def make_trainers(variants: list[str], only: str | None) -> list[Trainer]:
-    trainers = [Trainer("w2v", "w2v")]
-    for spec in DEFAULT_VARIANTS + variants:
-        row = parse_variant(spec)
-        if all(t.label != row.label for t in trainers):
-            trainers.append(row)
-    trainers += [
-        Trainer("gensim corpus_file", "gensim", ["corpus_file"]),
-        Trainer("gensim iterable", "gensim", ["iterable"]),
-        Trainer("word2vec.c", "word2vec.c"),
-    ]
+def make_trainers(variants: list[str], only: str | None,
+                  modes: list[str] | None = None) -> dict[str, list[Trainer]]:
+    """The rows of each mode: w2v (and its variants; the default ``pair`` row in sg-ns only),
+    gensim's two modes and word2vec.c, restricted to ``--only``."""
+    by_mode = {}
+    for mode in modes or [DEFAULT_MODE]:
+        trainers = [Trainer("w2v", "w2v")]
+        for spec in (DEFAULT_VARIANTS if mode == "sg-ns" else []) + variants:
+            row = parse_variant(spec)
+            if all(t.label != row.label for t in trainers):
+                trainers.append(row)
+        trainers += [
+            Trainer("gensim corpus_file", "gensim", ["corpus_file"]),
+            Trainer("gensim iterable", "gensim", ["iterable"]),
+            Trainer("word2vec.c", "word2vec.c"),
+        ]
+        by_mode[mode] = trainers
     if only:
         wanted = [w.strip().lower() for w in only.split(",") if w.strip()]
-        unknown = [w for w in wanted if w not in {t.label.lower() for t in trainers}]
+        labels = {t.label.lower(): t.label for ts in by_mode.values() for t in ts}
+        unknown = [w for w in wanted if w not in labels]
         if unknown:
+            sg_ns_only = {parse_variant(v).label.lower() for v in DEFAULT_VARIANTS}
+            hint = ("; the 'w2v pair' row exists in mode sg-ns only"
+                    if sg_ns_only & set(unknown) else "")
             raise BenchError(
                 f"--only: unknown trainer(s) {', '.join(unknown)}; "
-                f"choose from: {', '.join(t.label for t in trainers)}"
+                f"choose from: {', '.join(labels.values())}{hint}"
             )
-        trainers = [t for t in trainers if t.label.lower() in wanted]
-    return trainers
+        by_mode = {m: [t for t in ts if t.label.lower() in wanted] for m, ts in by_mode.items()}
+        empty = [m for m, ts in by_mode.items() if not ts]
+        if empty:
+            raise BenchError(f"--only {only!r} leaves no trainer in mode(s) {', '.join(empty)} "
+                             "(the 'w2v pair' row exists in sg-ns only)")
+    return by_mode
 
 
 # -- paths and corpus -----------------------------------------------------------------------------
@@ -388,6 +443,7 @@ class Run:
     trainer: str
     rep: int
     ok: bool
+    mode: str = DEFAULT_MODE
     error: str | None = None
     wall_s: float | None = None
     user_s: float | None = None
@@ -489,12 +545,14 @@ def warm_w2v(trainers: list[Trainer], corpus: PreparedCorpus, s: Settings, work:
         if t.kind != "w2v":
             continue
         cmd = [*w2v_command(), "train", str(tiny), "-o", str(work / "warmup-vectors.txt"),
+               "--model", s.model, "--loss", s.loss,
                "--min-count", "1", "--epochs", "1", "--dim", str(s.dim),
                "--threads", str(s.threads), "--tokenizer", "whitespace", *t.extra]
         start = time.perf_counter()
-        log_path = work / f"warmup-{t.slug}.log"
+        log_path = work / f"warmup-{s.mode}-{t.slug}.log"
         rc, _, error = timed_run(cmd, work / "warmup.time", log_path, timeout)
-        results.append({"trainer": t.label, "seconds": round(time.perf_counter() - start, 2),
+        results.append({"mode": s.mode, "trainer": t.label,
+                        "seconds": round(time.perf_counter() - start, 2),
                         "ok": rc == 0, "error": error})
     (work / "warmup-vectors.txt").unlink(missing_ok=True)
     return results
@@ -538,8 +596,10 @@ def summarise(trainers: list[Trainer], runs: list[Run]) -> list[dict]:
     return rows
 
 
-def build_report(summary: list[dict], header: list[str], notes: list[str]) -> Group:
-    table = Table(title="w2v vs gensim vs word2vec.c (medians over repeats)", title_justify="left")
+def build_report(summary: list[dict], header: list[str], notes: list[str],
+                 mode: str = DEFAULT_MODE) -> Group:
+    table = Table(title=f"{mode}: w2v vs gensim vs word2vec.c (medians over repeats)",
+                  title_justify="left")
     table.add_column("trainer", no_wrap=True)
     table.add_column("wall s", justify="right")
     table.add_column("min-max", justify="right", no_wrap=True)
@@ -605,6 +665,62 @@ def build_report(summary: list[dict], header: list[str], notes: list[str]) -> Gr
     if notes:
         parts.append(Text("Notes:\n" + "\n".join(f"- {n}" for n in notes)))
     return Group(*parts)
+
+
+def overview(summaries: dict[str, list[dict]]) -> list[dict]:
+    """One row per mode and trainer: medians, and for w2v rows the ratio of words/s to
+    word2vec.c's of the same mode and the differences in quality (None where either failed)."""
+    rows = []
+    for mode, summary in summaries.items():
+        ref = next((r for r in summary if r["kind"] == "word2vec.c" and r["ok"]), None)
+        for row in summary:
+            entry = {"mode": mode, "trainer": row["trainer"], "kind": row["kind"],
+                     "ok": row["ok"], "runs": row["runs"],
+                     "words_per_sec": row["words_per_sec"], "analogy": row["analogy"],
+                     "ws353_rho": row["ws353_rho"],
+                     "speed_vs_w2v_c": None, "analogy_minus_w2v_c": None,
+                     "rho_minus_w2v_c": None}
+            if row["kind"] == "w2v" and row["ok"] and ref is not None:
+                if row["words_per_sec"] and ref["words_per_sec"]:
+                    entry["speed_vs_w2v_c"] = row["words_per_sec"] / ref["words_per_sec"]
+                for key, out in (("analogy", "analogy_minus_w2v_c"),
+                                 ("ws353_rho", "rho_minus_w2v_c")):
+                    if row[key] is not None and ref[key] is not None:
+                        entry[out] = row[key] - ref[key]
+            rows.append(entry)
+    return rows
+
+
+def build_overview(rows: list[dict]) -> Table:
+    table = Table(title="Summary: medians per mode; w2v against word2vec.c of the same mode",
+                  title_justify="left")
+    table.add_column("mode", no_wrap=True)
+    table.add_column("trainer", no_wrap=True)
+    table.add_column("words/s", justify="right")
+    table.add_column("analogy", justify="right")
+    table.add_column("WS353 rho", justify="right")
+    table.add_column("words/s / w2v.c", justify="right")
+    table.add_column("analogy - w2v.c", justify="right")
+    table.add_column("rho - w2v.c", justify="right")
+    for i, row in enumerate(rows):
+        last_of_mode = i + 1 == len(rows) or rows[i + 1]["mode"] != row["mode"]
+        if not row["ok"]:
+            table.add_row(row["mode"], row["trainer"], Text("FAILED", style="red"), "", "", "",
+                          "", "", end_section=last_of_mode)
+            continue
+        ours = row["kind"] == "w2v"
+        table.add_row(
+            row["mode"], row["trainer"],
+            _fmt(row["words_per_sec"], ",.0f"),
+            _fmt(row["analogy"], ".4f"),
+            _fmt(row["ws353_rho"], ".4f"),
+            (_fmt(row["speed_vs_w2v_c"], ".2f") + ("x" if row["speed_vs_w2v_c"] else ""))
+            if ours else "",
+            _fmt(row["analogy_minus_w2v_c"], "+.4f") if ours else "",
+            _fmt(row["rho_minus_w2v_c"], "+.4f") if ours else "",
+            style="bold" if ours else None, end_section=last_of_mode,
+        )
+    return table
 
 
 _WARN_RE = re.compile(r"warn|error|traceback|exception", re.IGNORECASE)
@@ -681,6 +797,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     "corpus with the same settings, interleaved, and compare speed, memory and "
                     "vector quality.")
     d = Settings()
+    p.add_argument("--mode", "--modes", dest="modes", action="append", metavar="MODE[,MODE...]",
+                   help=f"model-loss of every trainer: {', '.join(MODES)} (default: "
+                        f"{DEFAULT_MODE}); repeat it or give a comma-separated list to run "
+                        "several modes, interleaved, with a summary table at the end")
     p.add_argument("--corpus", default=DEFAULT_CORPUS,
                    help="corpus file, plain/.gz/.bz2/.xz (a relative path not found here is "
                         "taken from the project root)")
@@ -690,7 +810,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sample", type=float, default=d.sample, help="subsampling threshold")
     p.add_argument("--min-count", type=int, default=d.min_count, help="minimum word count")
     p.add_argument("--epochs", type=int, default=d.epochs, help="passes over the corpus")
-    p.add_argument("--alpha", type=float, default=d.alpha, help="initial learning rate")
+    p.add_argument("--alpha", type=float, default=None,
+                   help="initial learning rate of every mode (default: word2vec.c's, 0.025 for "
+                        "sg and 0.05 for cbow)")
     p.add_argument("--threads", type=int, default=d.threads, help="threads of every trainer")
     p.add_argument("--repeats", type=int, default=3, help="runs of each trainer")
     p.add_argument("--w2v-variant", action="append", default=None, metavar="NAME:FLAGS",
@@ -702,10 +824,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep-vectors", action="store_true",
                    help="keep each trainer's last vectors in benchmarks/out/vectors/")
     args = p.parse_args(argv)
+    modes = []
+    for value in args.modes or [DEFAULT_MODE]:
+        for mode in (m.strip().lower() for m in value.split(",")):
+            if mode and mode not in MODES:
+                p.error(f"--mode: unknown mode {mode!r}; choose from {', '.join(MODES)}")
+            if mode and mode not in modes:
+                modes.append(mode)
+    if not modes:
+        p.error("--mode: no mode given")
+    args.modes = modes
     for name in ("dim", "window", "neg", "min_count", "epochs", "threads", "repeats"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
-    if not 0 < args.alpha:
+    if args.alpha is not None and not 0 < args.alpha:
         p.error("--alpha must be positive")
     if args.sample < 0:
         p.error("--sample must be 0 or positive")
@@ -738,12 +870,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
-    settings = Settings(dim=args.dim, window=args.window, neg=args.neg, sample=args.sample,
-                        min_count=args.min_count, epochs=args.epochs, alpha=args.alpha,
-                        threads=args.threads)
+    common = dict(dim=args.dim, window=args.window, neg=args.neg, sample=args.sample,
+                  min_count=args.min_count, epochs=args.epochs, threads=args.threads)
+    settings = {mode: mode_settings(mode, args.alpha, **common) for mode in args.modes}
     t_start = time.perf_counter()
     try:
-        trainers = make_trainers(args.w2v_variant or [], args.only)
+        by_mode = make_trainers(args.w2v_variant or [], args.only, args.modes)
         if not os.access(TIME_BIN, os.X_OK):
             raise BenchError(f"{TIME_BIN} not found; install GNU time (apt-get install time)")
         source = resolve_data_path(args.corpus)
@@ -768,91 +900,96 @@ def main(argv: list[str] | None = None) -> int:
     for old in logs.glob("*.log"):
         old.unlink()
 
-    need_peers = any(t.kind != "w2v" for t in trainers)
+    all_trainers = [t for ts in by_mode.values() for t in ts]
+    need_peers = any(t.kind != "w2v" for t in all_trainers)
     peers = ensure_peers(PEERS_VENV, OUT_DIR / "peers-install.log", err) if need_peers else PeerStatus()
-    for t in trainers:
+    for t in all_trainers:
         if t.kind == "gensim":
             t.unavailable = peers.gensim
         elif t.kind == "word2vec.c":
             t.unavailable = peers.word2vec_c
-    for t in trainers:
-        if t.unavailable:
-            err.print(f"[yellow]{t.label} cannot run:[/yellow] {t.unavailable}")
+    for t in {t.label: t for t in all_trainers if t.unavailable}.values():
+        err.print(f"[yellow]{t.label} cannot run:[/yellow] {t.unavailable}")
 
     warmup = []
-    if any(t.kind == "w2v" for t in trainers):
+    if any(t.kind == "w2v" for t in all_trainers):
         err.print("Warming w2v's Numba cache (untimed, tiny corpus) ...")
-        warmup = warm_w2v(trainers, corpus, settings, logs, args.timeout)
+        for mode, trainers in by_mode.items():
+            warmup += warm_w2v(trainers, corpus, settings[mode], logs, args.timeout)
         for w in warmup:
             if not w["ok"]:
-                err.print(f"[yellow]{w['trainer']} warm-up failed:[/yellow] {w['error']}")
+                err.print(f"[yellow]{w['mode']} {w['trainer']} warm-up failed:[/yellow] "
+                          f"{w['error']}")
 
+    several = len(args.modes) > 1
     runs: list[Run] = []
-    eos: set[str] = set()
-    total = args.repeats * len(trainers)
+    eos: dict[str, set[str]] = {mode: set() for mode in args.modes}
+    total = args.repeats * len(all_trainers)
     n = 0
     for rep in range(1, args.repeats + 1):
-        for t in trainers:
-            n += 1
-            run = Run(trainer=t.label, rep=rep, ok=False)
-            runs.append(run)
-            if t.unavailable:
-                run.error = t.unavailable
-                continue
-            out = vectors / f"{t.slug}.txt"
-            out.unlink(missing_ok=True)
-            cmd = t.command(settings, corpus, out)
-            log_path = logs / f"{t.slug}-r{rep}.log"
-            run.command, run.log = shlex.join(cmd), str(log_path)
-            err.print(f"[{n}/{total}] repeat {rep}: {t.label} ...", end=" ")
-            rc, measured, error = timed_run(cmd, OUT_DIR / "time.txt", log_path, args.timeout)
-            if measured:
-                wall, user, sys_, rss = measured
-                run.wall_s, run.user_s, run.sys_s = wall, user, sys_
-                run.cpu_s = round(user + sys_, 2)
-                run.peak_rss_mib = round(rss / 1024, 1)
-                run.words_per_sec = corpus.words * settings.epochs / wall if wall > 0 else None
-            run.raw_words_trained = raw_words_from_log(t.kind, log_path)
-            if rc != 0 or measured is None:
-                run.error = error or "no timing recorded"
-                err.print(f"[red]failed[/red]: {run.error}")
-                continue
-            if not out.is_file():
-                run.error = "wrote no vectors"
-                err.print(f"[red]failed[/red]: {run.error}")
-                continue
-            try:
-                scores = score(out, questions, wordsim)
-            except Exception as exc:  # a bad output file is this trainer's failure only
-                run.error = f"scoring failed: {exc}"
-                err.print(f"[red]failed[/red]: {run.error}")
-                continue
-            if scores.pop("has_eos"):
-                eos.add(t.label)
-            for key, value in scores.items():
-                setattr(run, key, value)
-            run.ok = True
-            if not args.keep_vectors:
+        for mode, trainers in by_mode.items():
+            s = settings[mode]
+            for t in trainers:
+                n += 1
+                run = Run(trainer=t.label, rep=rep, ok=False, mode=mode)
+                runs.append(run)
+                if t.unavailable:
+                    run.error = t.unavailable
+                    continue
+                out = vectors / f"{mode}-{t.slug}.txt"
                 out.unlink(missing_ok=True)
-            err.print(f"{run.wall_s:.2f} s, {run.words_per_sec:,.0f} words/s, "
-                      f"{run.peak_rss_mib:,.0f} MiB, analogy {run.analogy:.4f}, "
-                      f"rho {run.ws353_rho:.4f}")
+                cmd = t.command(s, corpus, out)
+                log_path = logs / f"{mode}-{t.slug}-r{rep}.log"
+                run.command, run.log = shlex.join(cmd), str(log_path)
+                err.print(f"[{n}/{total}] repeat {rep}: {mode + ' ' if several else ''}"
+                          f"{t.label} ...", end=" ")
+                rc, measured, error = timed_run(cmd, OUT_DIR / "time.txt", log_path, args.timeout)
+                if measured:
+                    wall, user, sys_, rss = measured
+                    run.wall_s, run.user_s, run.sys_s = wall, user, sys_
+                    run.cpu_s = round(user + sys_, 2)
+                    run.peak_rss_mib = round(rss / 1024, 1)
+                    run.words_per_sec = corpus.words * s.epochs / wall if wall > 0 else None
+                run.raw_words_trained = raw_words_from_log(t.kind, log_path)
+                if rc != 0 or measured is None:
+                    run.error = error or "no timing recorded"
+                    err.print(f"[red]failed[/red]: {run.error}")
+                    continue
+                if not out.is_file():
+                    run.error = "wrote no vectors"
+                    err.print(f"[red]failed[/red]: {run.error}")
+                    continue
+                try:
+                    scores = score(out, questions, wordsim)
+                except Exception as exc:  # a bad output file is this trainer's failure only
+                    run.error = f"scoring failed: {exc}"
+                    err.print(f"[red]failed[/red]: {run.error}")
+                    continue
+                if scores.pop("has_eos"):
+                    eos[mode].add(t.label)
+                for key, value in scores.items():
+                    setattr(run, key, value)
+                run.ok = True
+                if not args.keep_vectors:
+                    out.unlink(missing_ok=True)
+                err.print(f"{run.wall_s:.2f} s, {run.words_per_sec:,.0f} words/s, "
+                          f"{run.peak_rss_mib:,.0f} MiB, analogy {run.analogy:.4f}, "
+                          f"rho {run.ws353_rho:.4f}")
     elapsed = time.perf_counter() - t_start
 
-    summary = summarise(trainers, runs)
-    s = settings
     env = environment(peers)
     peer_versions = ", ".join(f"{k} {v}" for k, v in peers.versions.items()
                               if k in ("gensim", "word2vec", "numpy"))
     header = [
         f"Corpus: {corpus.source} ({corpus.words:,} words)",
-        f"Skip-gram, negative sampling: dim {s.dim}, window {s.window}, neg {s.neg}, "
-        f"sample {s.sample:g}, min-count {s.min_count}, epochs {s.epochs}, alpha {s.alpha:g}, "
-        f"threads {s.threads}.",
+        f"Mode{'s' if several else ''}: {', '.join(args.modes)} (model-loss of every trainer; "
+        "alpha " + (f"{args.alpha:g}" if args.alpha is not None else
+                    "word2vec.c's default, 0.025 for sg and 0.05 for cbow") + ").",
         f"Machine: {env['cpu'] or platform.machine()}, {env['cores']} cores. w2v "
         f"{env.get('w2vcli')} (numba {env.get('numba')}); peers: {peer_versions or 'none'}.",
-        f"{args.repeats} repeats, interleaved; each run is one fresh process timed whole by "
-        "/usr/bin/time (start-up, vocabulary, training, writing);",
+        f"{args.repeats} repeats, interleaved{' across modes' if several else ''}; each run is "
+        "one fresh process timed whole by /usr/bin/time (start-up, vocabulary, training, "
+        "writing);",
         "words/s = corpus words x epochs / wall s. w2v reads whitespace tokens in "
         f"{SENTENCE_WORDS:,}-word sentences, like the peers.",
         "Quality: w2v's evaluator on every output (questions-words.txt, restrict_vocab 30000; "
@@ -860,12 +997,27 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if warmup:
         header.append("Numba cache warmed before timing: " + ", ".join(
-            f"{w['trainer']} {w['seconds']:.1f} s" + ("" if w["ok"] else " (FAILED)")
-            for w in warmup) + " (untimed).")
-    notes = sanity_notes(trainers, runs, corpus.words, s.epochs, eos) + log_warnings(trainers, runs)
-    notes.append(f"Benchmark took {elapsed:.0f} s. Compare figures within one run only "
-                 "(run-to-run noise on this machine is 4-17%).")
-    report = build_report(summary, header, notes)
+            f"{w['mode'] + ' ' if several else ''}{w['trainer']} {w['seconds']:.1f} s"
+            + ("" if w["ok"] else " (FAILED)") for w in warmup) + " (untimed).")
+    took = (f"Benchmark took {elapsed:.0f} s. Compare figures within one run only "
+            "(run-to-run noise on this machine is 4-17%).")
+    summaries: dict[str, list[dict]] = {}
+    all_notes: dict[str, list[str]] = {}
+    parts: list = [Text("\n".join(header))]
+    for mode, trainers in by_mode.items():
+        s = settings[mode]
+        mine = [r for r in runs if r.mode == mode]
+        summaries[mode] = summarise(trainers, mine)
+        notes = (sanity_notes(trainers, mine, corpus.words, s.epochs, eos[mode])
+                 + log_warnings(trainers, mine))
+        if not several:
+            notes.append(took)
+        all_notes[mode] = notes
+        parts += [Text(""), build_report(summaries[mode], [s.describe()], notes, mode)]
+    rows = overview(summaries)
+    if several:
+        parts += [Text(""), build_overview(rows), Text(took)]
+    report = Group(*parts)
 
     width = max(console.width, 130) if console.is_terminal else 130
     console.width = width
@@ -875,7 +1027,8 @@ def main(argv: list[str] | None = None) -> int:
         recorder.print(report)
         (OUT_DIR / "compare.txt").write_text(recorder.export_text())
     (OUT_DIR / "compare.json").write_text(json.dumps({
-        "settings": asdict(settings),
+        "modes": args.modes,
+        "settings": {mode: asdict(s) for mode, s in settings.items()},
         "repeats": args.repeats,
         "corpus": {"source": str(corpus.source), "plain": str(corpus.plain),
                    "lines": str(corpus.lines), "words": corpus.words},
@@ -884,8 +1037,9 @@ def main(argv: list[str] | None = None) -> int:
                   "installed_now": peers.installed_now, "log": peers.log},
         "warmup": warmup,
         "runs": [asdict(r) for r in runs],
-        "summary": summary,
-        "notes": notes,
+        "summary": summaries,
+        "overview": rows,
+        "notes": all_notes,
         "seconds": round(elapsed, 1),
     }, indent=2))
     err.print(f"Wrote {OUT_DIR / 'compare.txt'} and {OUT_DIR / 'compare.json'}")
