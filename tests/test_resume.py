@@ -163,3 +163,20 @@ def test_flag_combinations_are_usage_errors(corpus, tmp_path):
     assert "--update-vocab goes with --init DIR" in run("train", corpus, "--update-vocab").output
     assert "--checkpoint-every needs --save-model DIR" in run("train", corpus, "--checkpoint-every", "1").output
     assert "Missing argument 'CORPUS...'" in run("train").output
+
+
+def test_resuming_at_the_end_of_an_epoch_records_its_learning_rate(corpus, tmp_path):
+    """A checkpoint taken after an epoch's last batch, before its bookkeeping, resumes cleanly."""
+    from w2vcli.corpus import read_corpus
+    from w2vcli.tokenize import make_tokenizer
+    from w2vcli.train import Position, TrainConfig, train
+
+    vocab, encoded = read_corpus([corpus], make_tokenizer(), min_count=1)
+    config = TrainConfig(dim=8, threads=1, epochs=2)
+    full = train(vocab, encoded, config)
+    batches = len(encoded.plan(200_000)) - 1
+    half = train(vocab, encoded, TrainConfig(dim=8, threads=1, epochs=2, seed=1))
+    resumed = train(vocab, encoded, config, weights=(half.w_in.copy(), half.w_out.copy()),
+                    start=Position(epoch=2, batch=batches, loss=1.0, pairs=1))
+    assert [e.epoch for e in resumed.epochs] == [2]
+    assert resumed.epochs[0].alpha == pytest.approx(full.epochs[-1].alpha)

@@ -423,83 +423,98 @@ def train(
         )
         return batch_kernel(w_in, w_out, ids, ends, chunks, keep_prob, tables, params)
 
+    stop = _StopOnInterrupt()
+    with stop:
+        return _run_epochs(corpus, config, call, threads, w_in, w_out, start or Position(),
+                           progress, on_epoch, stop)
+
+
+def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, on_epoch, stop):
+    """The epoch loop of :func:`train`, with Ctrl-C turned into :class:`TrainingInterrupted`."""
+    n_words = len(corpus)
+    total_words = n_words * config.epochs
     t0 = time.perf_counter()
     # Load or compile the kernel on an empty batch (it trains nothing).
     call(np.zeros(1, np.int32), np.ones(1, np.int64), np.zeros(threads + 1, np.int64), 0, 0)
     result = TrainResult(w_in=w_in, w_out=w_out, compile_seconds=time.perf_counter() - t0)
 
     batches = corpus.plan(BATCH_WORDS_PER_THREAD * threads)
-    position = start or Position()
     ids_buffer = None
     began = time.perf_counter()
     first_done = (position.epoch - 1) * n_words + (
         corpus.sentence_start(int(batches[position.batch])) if position.epoch <= config.epochs else 0
     )
     done = first_done
-    with _StopOnInterrupt() as stop:
-        while position.epoch <= config.epochs:
-            epoch = position.epoch
-            epoch_start = time.perf_counter()
-            alpha = config.alpha
-            for b in range(position.batch, len(batches) - 1):
-                ids, ends, first = corpus.read_batch(int(batches[b]), int(batches[b + 1]),
-                                                     ids_buffer)
-                if ids_buffer is None or len(ids) > len(ids_buffer):
-                    ids_buffer = ids
-                chunks = split_sentences(ends, 0, len(ends), threads)
-                stats = call(ids, ends, chunks, (epoch - 1) * n_words + first,
-                             _batch_seed(config.seed, epoch, b))
-                batch_loss = float(stats[:, 0].sum())
-                if not np.isfinite(batch_loss):
-                    raise TrainingDivergedError(
-                        f"training diverged in epoch {epoch} (the loss became {batch_loss}); "
-                        f"use a smaller --alpha than {config.alpha:g}"
-                    )
-                position.loss += batch_loss
-                position.pairs += int(stats[:, 1].sum())
-                position.batch = b + 1
-                done += len(ids)
-                alpha = max(config.alpha - (config.alpha - config.min_alpha) * done / total_words,
-                            config.min_alpha)
-                if progress is not None:
-                    elapsed = time.perf_counter() - began
-                    progress(
-                        Progress(
-                            epoch=epoch,
-                            epochs=config.epochs,
-                            words_done=done,
-                            total_words=total_words,
-                            alpha=alpha,
-                            epoch_loss=_mean(position.loss, position.pairs),
-                            words_per_sec=(done - first_done) / elapsed if elapsed > 0 else 0.0,
-                            elapsed=elapsed,
-                        )
-                    )
-                if stop.requested:
-                    result.seconds = time.perf_counter() - began
-                    result.words = done - first_done
-                    raise TrainingInterrupted(Position(**vars(position)), done, total_words,
-                                              w_in, w_out, result)
-            if not (np.isfinite(w_in).all() and np.isfinite(w_out).all()):
+    if stop.requested:  # Ctrl-C while the kernel was loading
+        raise TrainingInterrupted(position, done, total_words, w_in, w_out, result)
+    while position.epoch <= config.epochs:
+        epoch = position.epoch
+        epoch_start = time.perf_counter()
+        alpha = _alpha_at(config, done, total_words)
+        for b in range(position.batch, len(batches) - 1):
+            ids, ends, first = corpus.read_batch(int(batches[b]), int(batches[b + 1]),
+                                                 ids_buffer)
+            if ids_buffer is None or len(ids) > len(ids_buffer):
+                ids_buffer = ids
+            chunks = split_sentences(ends, 0, len(ends), threads)
+            stats = call(ids, ends, chunks, (epoch - 1) * n_words + first,
+                         _batch_seed(config.seed, epoch, b))
+            batch_loss = float(stats[:, 0].sum())
+            if not np.isfinite(batch_loss):
                 raise TrainingDivergedError(
-                    f"training diverged in epoch {epoch} (the weights became NaN or infinite); "
+                    f"training diverged in epoch {epoch} (the loss became {batch_loss}); "
                     f"use a smaller --alpha than {config.alpha:g}"
                 )
-            stats_epoch = EpochStats(
-                epoch=epoch,
-                words=n_words,
-                pairs=position.pairs,
-                alpha=alpha,
-                mean_loss=_mean(position.loss, position.pairs),
-                seconds=time.perf_counter() - epoch_start,
+            position.loss += batch_loss
+            position.pairs += int(stats[:, 1].sum())
+            position.batch = b + 1
+            done += len(ids)
+            alpha = _alpha_at(config, done, total_words)
+            if progress is not None:
+                elapsed = time.perf_counter() - began
+                progress(
+                    Progress(
+                        epoch=epoch,
+                        epochs=config.epochs,
+                        words_done=done,
+                        total_words=total_words,
+                        alpha=alpha,
+                        epoch_loss=_mean(position.loss, position.pairs),
+                        words_per_sec=(done - first_done) / elapsed if elapsed > 0 else 0.0,
+                        elapsed=elapsed,
+                    )
+                )
+            if stop.requested:
+                result.seconds = time.perf_counter() - began
+                result.words = done - first_done
+                raise TrainingInterrupted(Position(**vars(position)), done, total_words,
+                                          w_in, w_out, result)
+        if not (np.isfinite(w_in).all() and np.isfinite(w_out).all()):
+            raise TrainingDivergedError(
+                f"training diverged in epoch {epoch} (the weights became NaN or infinite); "
+                f"use a smaller --alpha than {config.alpha:g}"
             )
-            result.epochs.append(stats_epoch)
-            position = Position(epoch=epoch + 1)
-            if on_epoch is not None:
-                on_epoch(stats_epoch, w_in, w_out)
+        stats_epoch = EpochStats(
+            epoch=epoch,
+            words=n_words,
+            pairs=position.pairs,
+            alpha=alpha,
+            mean_loss=_mean(position.loss, position.pairs),
+            seconds=time.perf_counter() - epoch_start,
+        )
+        result.epochs.append(stats_epoch)
+        position = Position(epoch=epoch + 1)
+        if on_epoch is not None:
+            on_epoch(stats_epoch, w_in, w_out)
     result.seconds = time.perf_counter() - began
     result.words = done - first_done
     return result
+
+
+def _alpha_at(config: TrainConfig, done: int, total_words: int) -> float:
+    """The learning rate after ``done`` of ``total_words`` words (linear decay, as the kernel)."""
+    return max(config.alpha - (config.alpha - config.min_alpha) * done / total_words,
+               config.min_alpha)
 
 
 def _mean(total: float, count: int) -> float:
