@@ -18,7 +18,8 @@ boundary continues exactly where it stopped.
 
 A directory is written whole under a temporary name beside ``DIR`` and renamed into place, so
 ``DIR`` is always either the previous complete model or the new one, never half of each (a
-``kill -9`` at any moment leaves the last complete checkpoint).
+``kill -9`` at any moment leaves the last complete checkpoint; the half-written temporary
+directory it may leave beside it is removed by the next save).
 """
 
 from __future__ import annotations
@@ -119,6 +120,11 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> None:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, target)
+        # Half-written directories of a save that was killed (kill -9, power loss) go now.
+        for stale in parent.glob(f".{target.name}.tmp*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        for stale in parent.glob(f".{target.name}.old*"):
+            shutil.rmtree(stale, ignore_errors=True)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise W2VError(f"cannot save the model to {target}: {exc.strerror or exc}") from None
