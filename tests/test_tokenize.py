@@ -98,7 +98,6 @@ def test_invalid_utf8_is_replaced(tmp_path):
 @pytest.mark.parametrize("text", ["plain ascii words 42 and\tTabs", "Mixed, punct-uation!", "über naïve",
                                   "a\x1cb\u2028c", "under_score", "__dunder__", ""])
 def test_words_fast_path_agrees_with_regex(text, lowercase):
-    import re
 
     expected = word_pattern().findall(text.lower() if lowercase else text)
     assert make_tokenizer("words", lowercase=lowercase)(text) == expected

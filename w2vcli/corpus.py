@@ -230,13 +230,13 @@ def _encode(workdir: Path, paths, tokenizer, min_count, max_vocab, max_sentence_
         buffer: list[int] = []
         lengths: list[int] = []
 
-        def flush() -> None:
+        def flush(distinct: int) -> None:
             nonlocal counts, raw_tokens
             block = np.array(buffer, dtype=np.int32)
             block.tofile(raw_file)
             np.array(lengths, dtype=np.int64).tofile(lengths_file)
-            if len(counts) < len(index):
-                counts = np.concatenate((counts, np.zeros(len(index) - len(counts), np.int64)))
+            if len(counts) < distinct:
+                counts = np.concatenate((counts, np.zeros(distinct - len(counts), np.int64)))
             counts += np.bincount(block, minlength=len(counts))
             raw_tokens += len(block)
             buffer.clear()
@@ -246,8 +246,8 @@ def _encode(workdir: Path, paths, tokenizer, min_count, max_vocab, max_sentence_
             buffer.extend([setdefault(t, len(index)) for t in tokens])
             lengths.append(len(tokens))
             if len(buffer) >= BLOCK_TOKENS:
-                flush()
-        flush()
+                flush(len(index))
+        flush(len(index))
 
     if raw_tokens == 0:
         names = ", ".join(os.fspath(p) for p in paths)

@@ -51,7 +51,7 @@ import sys
 import threading
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, BinaryIO
 
@@ -429,8 +429,3 @@ def iter_sentences(
             raise _read_problem(name, exc, kind, at_start=False) from None
         finally:
             handle.close()
-
-
-def count_tokens(sentences: Iterable[Sequence[str]]) -> int:
-    """Total number of tokens in an iterable of sentences."""
-    return sum(len(s) for s in sentences)
