@@ -180,3 +180,12 @@ def test_help_and_queries_do_not_import_numba_or_matplotlib(vectors):
 def test_python_dash_m(tmp_path):
     out = subprocess.run([sys.executable, "-m", "w2vcli", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("w2v, version ")
+
+
+def test_output_over_the_corpus_is_refused(corpus, tmp_path):
+    copy = tmp_path / "c.txt"
+    copy.write_text(corpus.read_text())
+    result = run("train", copy, "-o", copy)
+    assert result.exit_code == 2
+    assert f"Invalid value for -o: {copy} is the corpus; write the vectors elsewhere" in result.output
+    assert copy.read_text() == corpus.read_text()

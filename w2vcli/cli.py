@@ -223,6 +223,11 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
     if options["min_alpha"] > alpha:
         raise click.BadParameter(f"must not exceed --alpha {alpha:g}", param_hint="--min-alpha")
     fmt = fmt or ("binary" if output.endswith(".bin") else "text")
+    for path in corpus:
+        if path != "-" and os.path.exists(path) and os.path.exists(output) \
+                and os.path.samefile(path, output):
+            raise click.BadParameter(f"{output} is the corpus; write the vectors elsewhere",
+                                     param_hint="-o")
     for path in (output, save_vocab, loss_log):
         if path:
             check_writable(path)
