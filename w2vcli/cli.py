@@ -288,11 +288,13 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
         raise click.BadParameter(
             f"{options['neg']} noise words per prediction is more than the {len(vocab)} words in "
             "the vocabulary; use fewer", param_hint="--neg")
+    from w2vcli.model import continued_weights, resume_state
+
     weights, start, history = None, None, []
     if resume:
-        weights, start, history = _resume_state(saved, fingerprint, config)
+        weights, start, history = resume_state(saved, fingerprint, config.epochs)
     elif init_dir:
-        weights = _init_weights_from(saved, vocab, config)
+        weights = continued_weights(saved, vocab, config)
 
     meta = {
         "config": {f: getattr(config, f) for f in config.__dataclass_fields__},
@@ -424,49 +426,6 @@ def _options_from_model(saved, options: dict, given: set[str], resume: bool) -> 
                 f"the saved model has {name} {value}; continue it with that, or train anew",
                 param_hint="--" + name)
     return merged
-
-
-def _resume_state(saved, fingerprint: str | None, config):
-    """Weights, epochs done and loss history of a checkpoint, after checking the corpus."""
-    from w2vcli.errors import W2VError
-
-    stored = saved.meta.get("corpus", {}).get("fingerprint")
-    if stored and fingerprint != stored:
-        raise W2VError(
-            "the corpus is not the one this checkpoint was trained on (its fingerprint "
-            "differs); pass the same corpus, or use --init DIR to train on new text"
-        )
-    from w2vcli.train import Position
-
-    done = int(saved.meta.get("epochs_done", 0))
-    if done > config.epochs:
-        raise W2VError(f"the checkpoint has {done} epochs done, more than --epochs {config.epochs}")
-    import numpy as np
-
-    position = Position(**saved.meta["position"]) if saved.meta.get("position") else \
-        Position(epoch=done + 1)
-    weights = (np.array(saved.w_in, dtype=np.float32), np.array(saved.w_out, dtype=np.float32))
-    return weights, position, [dict(row) for row in saved.loss]
-
-
-def _init_weights_from(saved, vocab, config):
-    """The saved model's weights, with rows for new words initialised as at the start."""
-    import numpy as np
-
-    from w2vcli.errors import W2VError
-    from w2vcli.train import init_weights
-
-    n_old = len(saved.words)
-    if len(vocab) == n_old:
-        return np.array(saved.w_in, dtype=np.float32), np.array(saved.w_out, dtype=np.float32)
-    if config.loss == "hs":
-        raise W2VError("--update-vocab changes the Huffman tree, so it cannot continue an --loss "
-                       "hs model; train anew, or continue without --update-vocab")
-    fresh_in, fresh_out = init_weights(len(vocab), config.dim, config.seed,
-                                       config.output_rows(len(vocab)))
-    fresh_in[:n_old] = saved.w_in
-    fresh_out[: saved.w_out.shape[0]] = saved.w_out
-    return fresh_in, fresh_out
 
 
 def _raise_thread_limit(threads: int | None) -> None:

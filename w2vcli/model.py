@@ -200,3 +200,62 @@ def loss_csv_text(rows: list[dict[str, float]]) -> str:
     writer.writeheader()
     writer.writerows({k: row[k] for k in LOSS_FIELDS} for row in rows)
     return buffer.getvalue()
+
+
+def resume_state(saved: SavedModel, fingerprint: str | None, epochs: int):
+    """What ``--resume`` continues from: weights, position and loss history of a checkpoint.
+
+    Args:
+        saved: the checkpoint.
+        fingerprint: :meth:`w2vcli.corpus.Corpus.fingerprint` of the corpus given now.
+        epochs: the run's total epochs.
+
+    Returns:
+        ``(weights, position, history)``: float32 copies ``(w_in, w_out)``, the
+        :class:`w2vcli.train.Position` to start from (mid-epoch for a checkpoint taken on
+        Ctrl-C), and the ``loss.csv`` rows so far.
+
+    Raises:
+        W2VError: the corpus is not the one the checkpoint was trained on, or it has more epochs
+            done than ``epochs``.
+    """
+    from w2vcli.train import Position
+
+    stored = saved.meta.get("corpus", {}).get("fingerprint")
+    if stored and fingerprint != stored:
+        raise W2VError(
+            "the corpus is not the one this checkpoint was trained on (its fingerprint "
+            "differs); pass the same corpus, or use --init DIR to train on new text"
+        )
+    done = int(saved.meta.get("epochs_done", 0))
+    if done > epochs:
+        raise W2VError(f"the checkpoint has {done} epochs done, more than --epochs {epochs}")
+    position = saved.meta.get("position")
+    position = Position(**position) if position else Position(epoch=done + 1)
+    weights = (np.array(saved.w_in, dtype=np.float32), np.array(saved.w_out, dtype=np.float32))
+    return weights, position, [dict(row) for row in saved.loss]
+
+
+def continued_weights(saved: SavedModel, vocab, config) -> tuple[np.ndarray, np.ndarray]:
+    """``--init``'s starting weights: the saved ones, plus rows for words ``--update-vocab``
+    added, initialised as at the start of training (:func:`w2vcli.train.init_weights`).
+
+    Returns:
+        float32 ``(V, d)`` and ``(output rows, d)`` copies.
+
+    Raises:
+        W2VError: new words for a hierarchical-softmax model (its Huffman tree would change).
+    """
+    from w2vcli.train import init_weights
+
+    n_old = len(saved.words)
+    if len(vocab) == n_old:
+        return np.array(saved.w_in, dtype=np.float32), np.array(saved.w_out, dtype=np.float32)
+    if config.loss == "hs":
+        raise W2VError("--update-vocab changes the Huffman tree, so it cannot continue an --loss "
+                       "hs model; train anew, or continue without --update-vocab")
+    fresh_in, fresh_out = init_weights(len(vocab), config.dim, config.seed,
+                                       config.output_rows(len(vocab)))
+    fresh_in[:n_old] = saved.w_in
+    fresh_out[: saved.w_out.shape[0]] = saved.w_out
+    return fresh_in, fresh_out
