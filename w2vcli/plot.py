@@ -67,22 +67,32 @@ def _new_figure(width: float, height: float, dpi: int):
     return fig, FigureCanvasAgg(fig)
 
 
+def _points(vectors: np.ndarray, method: str) -> np.ndarray:
+    """``vectors`` as float64 ``(n, d)``, checked for a 2-D projection by ``method``.
+
+    Raises:
+        ValueError: not 2-D, fewer than 2 rows, no columns, or NaN/infinite values.
+    """
+    x = np.asarray(vectors, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"vectors must be a 2-D (n, d) array, got shape {x.shape}")
+    if x.shape[0] < 2:
+        raise ValueError(f"{method} needs at least 2 vectors, got {x.shape[0]}")
+    if x.shape[1] < 1:
+        raise ValueError("vectors must have at least one dimension")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("vectors contain NaN or infinite values")
+    return x
+
+
 def _pca(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Top-2 PCA projection and the fraction of variance each of the two axes explains.
 
     Returns ``(coords, explained)``: ``coords`` float64 (n, 2), ``explained`` float64 (2,) with
     values in [0, 1] (both 0 when all points coincide). See :func:`pca_2d` for the details.
     """
-    x = np.asarray(vectors, dtype=np.float64)
-    if x.ndim != 2:
-        raise ValueError(f"vectors must be a 2-D (n, d) array, got shape {x.shape}")
+    x = _points(vectors, "PCA")
     n, d = x.shape
-    if n < 2:
-        raise ValueError(f"PCA needs at least 2 vectors, got {n}")
-    if d < 1:
-        raise ValueError("vectors must have at least one dimension")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("vectors contain NaN or infinite values")
 
     centred = x - x.mean(axis=0)
     # Thin SVD: centred = u @ diag(s) @ vt, singular values in decreasing order, k = min(n, d).
@@ -176,16 +186,8 @@ def tsne_2d(vectors: np.ndarray, perplexity: float | None = None, seed: int = 0)
         ValueError: ``vectors`` is not 2-D, has fewer than 2 rows or no columns, holds NaN or
             infinite values, or ``perplexity`` is not in (0, n).
     """
-    x = np.asarray(vectors, dtype=np.float64)
-    if x.ndim != 2:
-        raise ValueError(f"vectors must be a 2-D (n, d) array, got shape {x.shape}")
+    x = _points(vectors, "t-SNE")
     n, d = x.shape
-    if n < 2:
-        raise ValueError(f"t-SNE needs at least 2 vectors, got {n}")
-    if d < 1:
-        raise ValueError("vectors must have at least one dimension")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("vectors contain NaN or infinite values")
     if perplexity is None:
         perplexity = min(30.0, (n - 1) / 3.0)
     if not 0.0 < perplexity < n:
