@@ -27,7 +27,8 @@ checked against :func:`w2vcli.reference.output_sgd_step`.
 
 Batch kernels are compiled per vector dimension (:func:`batch_kernel` closes over it), so the
 loops over a row have a trip count known at compile time: LLVM unrolls and vectorises them
-without remainder handling (24-27% faster than a run-time dimension on text8_head). The per-row code lives
+without remainder handling (a window update took 1,040 ns against 1,232 ns with a run-time
+dimension, in a micro-benchmark of 6 x 6 rows of 100). The per-row code lives
 in module-level ``inline="always"`` functions that take the dimension as an argument, so the
 same code is what the tests run with a run-time dimension.
 
