@@ -15,6 +15,7 @@ import click
 
 from w2vcli import __version__
 from w2vcli.errors import W2VError
+from w2vcli.modes import DEFAULT_COMBINE, DEFAULT_KERNEL, KERNELS, MAX_COMBINE
 
 DEFAULT_VECTORS = "vectors.txt"
 
@@ -118,7 +119,7 @@ def cli() -> None:
 #: train's options that define the model and the corpus encoding; --resume takes them from the
 #: checkpoint, --init from the saved model unless given (dim and loss must match it).
 _MODEL_OPTIONS = ("model", "loss", "dim", "window", "neg", "min_count", "max_vocab", "sample",
-                  "ns_exponent", "shrink_windows", "cbow_mean", "kernel", "tokenizer",
+                  "ns_exponent", "shrink_windows", "cbow_mean", "kernel", "combine", "tokenizer",
                   "lowercase", "max_sentence_length")
 _SCHEDULE_OPTIONS = ("epochs", "alpha", "min_alpha", "seed")
 
@@ -165,10 +166,15 @@ _SCHEDULE_OPTIONS = ("epochs", "alpha", "min_alpha", "seed")
               help="Worker threads  [default: all cores]")
 @click.option("--seed", default=1, show_default=True, type=int,
               help="Random seed; with --threads 1 the output is bit-for-bit reproducible.")
-@click.option("--kernel", type=click.Choice(["hogbatch", "pair"]), default="hogbatch",
+@click.option("--kernel", type=click.Choice(KERNELS), default=DEFAULT_KERNEL,
               show_default=True,
-              help="sg with ns: hogbatch shares noise words per window (fast); pair is the "
-                   "exact per-pair SGD step.")
+              help="Update rule of sg with ns: context-combining shares noise words across a "
+                   "group of centre words (fastest); hogbatch shares them within a window; pair "
+                   "is the exact per-pair SGD step.")
+@click.option("--combine", default=DEFAULT_COMBINE, show_default=True,
+              type=click.IntRange(1, MAX_COMBINE),
+              help="context-combining: centre words that share one set of noise words (more is "
+                   "faster, with noise shared across more pairs; 1 trains as hogbatch).")
 @tokenizer_options
 @click.option("--max-sentence-length", default=10000, show_default=True,
               type=click.IntRange(min=1),
@@ -281,7 +287,7 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
         epochs=options["epochs"], alpha=alpha, min_alpha=options["min_alpha"],
         ns_exponent=options["ns_exponent"], shrink_windows=options["shrink_windows"],
         cbow_mean=options["cbow_mean"], threads=threads, seed=options["seed"],
-        kernel=options["kernel"],
+        kernel=options["kernel"], combine=options["combine"],
     )
     fingerprint = encoded.fingerprint() if (save_model or resume) else None
     if options["loss"] == "ns" and options["neg"] > len(vocab):
@@ -406,7 +412,8 @@ def _options_from_model(saved, options: dict, given: set[str], resume: bool) -> 
         "window": config.get("window"), "neg": config.get("negative"),
         "sample": config.get("sample"), "ns_exponent": config.get("ns_exponent"),
         "shrink_windows": config.get("shrink_windows"), "cbow_mean": config.get("cbow_mean"),
-        "kernel": config.get("kernel"), "epochs": config.get("epochs"),
+        "kernel": config.get("kernel"), "combine": config.get("combine"),
+        "epochs": config.get("epochs"),
         "alpha": config.get("alpha"), "min_alpha": config.get("min_alpha"),
         "seed": config.get("seed"),
         **{k: corpus.get(k) for k in ("tokenizer", "lowercase", "min_count", "max_vocab",

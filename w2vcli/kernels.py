@@ -8,32 +8,51 @@ chunks of the batch, each updating the shared float32 matrices without locks (Ho
 al. 2011, as word2vec.c and gensim do). With one chunk (``--threads 1``) the result is a
 deterministic function of the seed.
 
-Skip-gram with negative sampling has two update rules (``--kernel``):
+Skip-gram with negative sampling has three update rules (``--kernel``). In all three, as in
+word2vec.c, an outside word's input vector is trained to predict the centre word against K
+noise words; they differ in how widely noise words are shared and how many rows move together:
 
-``pair``
-    :func:`sgns_pair_update` computes all K+1 dot products before touching any row, so it is
-    exactly one SGD step of the negative-sampling loss with every gradient taken at the
-    parameters before the step (repeated noise words summed), which is what
-    :func:`w2vcli.reference.sgns_sgd_step` computes. word2vec.c instead updates each output row
-    as it goes, which differs from this only when a noise word repeats within one pair.
+``context-combining`` (the default)
+    Context combining (Rengasamy et al. 2017, "pSGNScc"), :func:`_combined_group`: a group of
+    ``group`` consecutive centre words of a sentence shares one set of K noise words. The input
+    rows are every word of the group's windows, the output rows the group's centre words and the
+    K noise words, and one minibatch SGD step moves them all: each (outside, centre) pair of
+    every window is scored once against its centre word, and each input row once against each
+    noise word, its coefficient weighted by the number of the group's windows it sits in (less
+    those whose centre word is that noise word). So every pair still has K noise words, as in
+    word2vec.c, but an input row meets the noise rows once per group instead of once per window
+    (fewer scored pairs per word), and each noise row is read and written once per group. The
+    price is that noise is shared across more pairs: the negative-sampling gradient of an input
+    row is estimated from K draws instead of K per window it sits in. Checked against
+    :func:`w2vcli.reference.combined_sgd_step`.
 ``hogbatch``
-    :func:`hogbatch_window_update`: pWord2Vec's HogBatch (Ji et al. 2016), one set of noise
-    words per window, checked against :func:`w2vcli.reference.window_sgd_step`.
+    pWord2Vec's HogBatch (Ji et al. 2016): the same rule with groups of one centre word, so one
+    set of noise words per window; checked against :func:`w2vcli.reference.window_sgd_step`.
+``pair``
+    :func:`_pair_update`, the textbook rule: one exact SGD step per (centre, outside) pair with
+    its own K noise words, all K+1 scores taken before any row moves (repeated noise words
+    summed), which is what :func:`w2vcli.reference.sgns_sgd_step` computes. word2vec.c instead
+    updates each output row as it goes, which differs from this only when a noise word repeats
+    within one pair.
 
-Every other mode goes through :func:`block_update`: input rows (one outside word for
+Every other mode goes through :func:`_block_update`: input rows (one outside word for
 skip-gram, the window's mean or sum for CBOW) predict the centre word through negative sampling,
 the Huffman path of hierarchical softmax, or the full softmax, as word2vec.c orders them;
 checked against :func:`w2vcli.reference.output_sgd_step`.
 
-Batch kernels are compiled per vector dimension (:func:`batch_kernel` closes over it), so the
-loops over a row have a trip count known at compile time: LLVM unrolls and vectorises them
-without remainder handling (a window update took 1,040 ns against 1,232 ns with a run-time
-dimension, in a micro-benchmark of 6 x 6 rows of 100). The per-row code lives
-in module-level ``inline="always"`` functions that take the dimension as an argument, so the
-same code is what the tests run with a run-time dimension.
+Rows are handled whole, in registers (:mod:`w2vcli.simd`): a gradient is summed over all the
+rows it depends on and added to its row once. That needs the vector dimension at compile time,
+so batch kernels are compiled per dimension (:func:`batch_kernel` closes over it) and cached on
+disk. Sigmoid and -log(sigmoid) come from 1,024-entry tables with scores clipped at
++-``MAX_EXP`` (word2vec.c's scheme; the ``pair`` rule alone computes them exactly), through a
+branch-free path that a NaN or infinite score cannot make read outside the table (the loss then
+becomes NaN, and training stops with a divergence error).
 
 Random numbers come from SplitMix64 (Steele et al. 2014), one stream per chunk, seeded from the
 run's seed, the batch and the chunk, so no state is shared between threads.
+
+Every batch kernel also counts the floating-point operations it performed (an FMA is two), from
+the work it did, for the roofline benchmark (``benchmarks/kernel.py``).
 """
 
 from __future__ import annotations
@@ -45,6 +64,9 @@ from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
+
+from w2vcli import simd
+from w2vcli.modes import KERNELS
 
 # fastmath without nnan/ninf, so that NaN and inf still propagate to the divergence check.
 FASTMATH = {"reassoc", "contract", "arcp", "nsz", "afn"}
@@ -62,8 +84,10 @@ SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-_TABLE_X))).astype(np.float32)
 NEG_LOG_SIGMOID_TABLE = np.logaddexp(0.0, -_TABLE_X).astype(np.float32)
 _TABLE_SCALE = TABLE_SIZE / (2 * MAX_EXP)
 
-#: Names of the update rules, for ``--kernel``.
-KERNELS = ("hogbatch", "pair")
+#: Ablations of the context-combining kernel, for the roofline benchmark only
+#: (``batch_kernel(..., probe=...)``): walk the corpus without touching a row; score without
+#: updating; draw noise words once per chunk instead of once per group.
+PROBE_WALK, PROBE_SCORES, PROBE_FIXED_NOISE = 1, 2, 4
 
 
 class BatchParams(NamedTuple):
@@ -80,6 +104,8 @@ class BatchParams(NamedTuple):
         shrink_windows: draw each centre word's window uniformly from ``[1, window]``
             (word2vec.c's ``b = next_random % window``); otherwise always ``window``.
         cbow_mean: CBOW averages the context vectors (word2vec.c); otherwise sums them.
+        group: centre words sharing one set of noise words (context-combining rule), 1 to
+            :data:`w2vcli.modes.MAX_COMBINE`; 1 is HogBatch.
     """
 
     window: int
@@ -91,6 +117,7 @@ class BatchParams(NamedTuple):
     seed: int
     shrink_windows: bool = True
     cbow_mean: bool = True
+    group: int = 1
 
 
 class Tables(NamedTuple):
@@ -139,6 +166,15 @@ def _draw_noise(r: np.uint64, threshold: np.ndarray, alias: np.ndarray) -> int:
 
 
 @njit(inline="always")
+def _draw_negatives(state, tables, out, count):
+    """``count`` noise words into ``out``; returns the new state."""
+    for k in range(count):
+        state, r = _splitmix64(state)
+        out[k] = _draw_noise(r, tables.noise_threshold, tables.noise_alias)
+    return state
+
+
+@njit(inline="always")
 def _subsample(
     ids: np.ndarray, start: int, end: int, keep_prob: np.ndarray, out: np.ndarray, state: np.uint64
 ) -> tuple[np.uint64, int]:
@@ -154,29 +190,58 @@ def _subsample(
 
 
 @njit(inline="always")
+def _window_size(state, params):
+    """Half-width of a centre word's window: uniform in ``[1, window]``, or ``window``."""
+    if params.shrink_windows:
+        state, r = _splitmix64(state)
+        return state, 1 + _below(r, params.window)
+    return state, params.window
+
+
+@njit(inline="always")
 def _softplus(x: float) -> float:
     """log(1 + exp(x)) without overflow; -log(sigmoid(x)) is softplus(-x)."""
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
 @njit(inline="always")
-def _sigmoid_and_loss(f: float, positive: bool) -> tuple[float, float]:
-    """sigmoid(f) from the table and the pair term's loss: -log s(f), or -log s(-f) for noise.
+def _table_index(f):
+    """``(clipped score, table index)``; a NaN score reads entry 0, never outside the table."""
+    clipped = f if f > -MAX_EXP else -MAX_EXP  # NaN compares false: -MAX_EXP
+    clipped = clipped if clipped < MAX_EXP else MAX_EXP
+    return clipped, min(int((clipped + MAX_EXP) * _TABLE_SCALE), TABLE_SIZE - 1)
 
-    Scores beyond +-MAX_EXP use sigmoid 1 or 0 (word2vec.c's clipping) and the exact loss.
+
+@njit(inline="always")
+def _table_sigmoid(f, idx):
+    """sigmoid(f) from the table, exactly 1 or 0 beyond +-MAX_EXP (0 for NaN), without
+    branches."""
+    sig = SIGMOID_TABLE[idx]
+    sig = 1.0 if f >= MAX_EXP else sig
+    return sig if f > -MAX_EXP else 0.0
+
+
+@njit(inline="always")
+def _positive(f, alpha):
+    """A score that should be high (label 1): ``((1 - s(f)) alpha, -log s(f))``.
+
+    The loss is the table's inside +-MAX_EXP and continues linearly below ``-MAX_EXP`` (where
+    -log s(f) is -f to within 0.0025); it is NaN for a NaN score.
     """
-    if f >= MAX_EXP:
-        sig = 1.0
-        nls = math.log1p(math.exp(-f))
-    elif f <= -MAX_EXP:
-        sig = 0.0
-        nls = -f + math.log1p(math.exp(f))
-    else:
-        idx = int((f + MAX_EXP) * _TABLE_SCALE)
-        sig = SIGMOID_TABLE[idx]
-        nls = NEG_LOG_SIGMOID_TABLE[idx]
-    # -log s(-f) = -log s(f) + f
-    return sig, (nls if positive else nls + f)
+    clipped, idx = _table_index(f)
+    below = clipped - f
+    loss = NEG_LOG_SIGMOID_TABLE[idx] + (below if not below <= 0.0 else 0.0)
+    return (1.0 - _table_sigmoid(f, idx)) * alpha, loss
+
+
+@njit(inline="always")
+def _negative(f, alpha):
+    """A score that should be low (label 0): ``(-s(f) alpha, -log s(-f))``, as :func:`_positive`
+    (``-log s(-f) = -log s(f) + f``)."""
+    clipped, idx = _table_index(f)
+    above = f - clipped
+    loss = NEG_LOG_SIGMOID_TABLE[idx] + clipped + (above if not above <= 0.0 else 0.0)
+    return -_table_sigmoid(f, idx) * alpha, loss
 
 
 @njit(inline="always")
@@ -201,338 +266,22 @@ def _max_sentence(sentence_ends: np.ndarray, chunk_starts: np.ndarray) -> int:
     return longest
 
 
-# ---------------------------------------------------------------------------------------------
-# Update rules. ``dim`` is the vector dimension: a compile-time constant in the batch kernels.
-
-
 @njit(inline="always")
-def _ns_output(v, w_out, target, negatives, alpha, grad, coef, dim):
-    """Negative sampling for input vector ``v``: updates the output rows, sets ``grad``.
+def _sentence(ids, sentence_ends, s, keep_prob, params, sen, state):
+    """Subsample sentence ``s`` into ``sen``; returns ``(state, kept count, learning rate)``.
 
-    All scores are taken before any row moves, so this is one exact SGD step (repeated noise
-    words summed); ``grad`` receives ``-alpha * dJ/dv`` for the caller to add to the input
-    row(s). Noise ids equal to ``target`` are skipped. Returns the loss before the step.
+    The scaffolding every chunk walker shares: the learning rate is that of the sentence's
+    first token, the tokens kept are drawn afresh on every call.
     """
-    n_neg = negatives.shape[0]
-    loss = 0.0
-    for j in range(n_neg + 1):
-        if j == 0:
-            row = target
-        else:
-            row = negatives[j - 1]
-            if row == target:
-                coef[j] = 0.0
-                continue
-        u = w_out[row]
-        f = np.float32(0.0)
-        for i in range(dim):
-            f += u[i] * v[i]
-        label = 1.0 if j == 0 else 0.0
-        coef[j] = (label - 1.0 / (1.0 + math.exp(-f))) * alpha
-        loss += _softplus(-f) if j == 0 else _softplus(f)
-    u = w_out[target]
-    c = coef[0]
-    for i in range(dim):
-        grad[i] = c * u[i]
-    for j in range(1, n_neg + 1):
-        c = coef[j]
-        if c != 0.0:
-            u = w_out[negatives[j - 1]]
-            for i in range(dim):
-                grad[i] += c * u[i]
-    for j in range(n_neg + 1):
-        c = coef[j]
-        if c != 0.0:
-            u = w_out[target if j == 0 else negatives[j - 1]]
-            for i in range(dim):
-                u[i] += c * v[i]
-    return loss
-
-
-@njit(inline="always")
-def _hs_output(v, w_out, codes, points, length, alpha, grad, dim):
-    """Hierarchical softmax for input vector ``v`` along one word's Huffman path.
-
-    Node ``points[k]`` has label ``1 - codes[k]`` (word2vec.c's convention). The nodes of a path
-    are distinct, so updating each right after its score is still one SGD step with every
-    gradient taken before the step. Sigmoid and loss come from the tables, as in HogBatch (a path
-    has about log2(V) nodes, and exact ``exp`` calls would double the cost); unlike word2vec.c,
-    nodes scored beyond +-MAX_EXP still get their (clipped) update rather than none. ``grad``
-    receives ``-alpha * dJ/dv``. Returns the loss before the step.
-    """
-    for i in range(dim):
-        grad[i] = 0.0
-    loss = 0.0
-    for k in range(length):
-        u = w_out[points[k]]
-        f = np.float32(0.0)
-        for i in range(dim):
-            f += u[i] * v[i]
-        positive = codes[k] == 0
-        sig, node_loss = _sigmoid_and_loss(f, positive)
-        c = ((1.0 if positive else 0.0) - sig) * alpha
-        loss += node_loss
-        if c != 0.0:  # a saturated, correct node: no write, so no cache line shared with others
-            for i in range(dim):
-                grad[i] += c * u[i]
-            for i in range(dim):
-                u[i] += c * v[i]
-    return loss
-
-
-@njit(inline="always")
-def _softmax_output(v, w_out, target, alpha, grad, probs, dim):
-    """Exact (naive) softmax over every output row for input vector ``v`` (CS224n).
-
-    ``probs`` is float64 ``(V,)`` scratch. ``grad`` receives ``-alpha * dJ/dv``; every output row
-    moves. Returns the loss ``-log softmax(W_out v)[target]`` before the step.
-    """
-    n_words = w_out.shape[0]
-    top = -np.inf
-    for w in range(n_words):
-        u = w_out[w]
-        f = np.float32(0.0)
-        for i in range(dim):
-            f += u[i] * v[i]
-        probs[w] = f
-        top = max(top, probs[w])
-    target_score = probs[target]
-    total = 0.0
-    for w in range(n_words):
-        probs[w] = math.exp(probs[w] - top)
-        total += probs[w]
-    loss = math.log(total) - (target_score - top)
-    for i in range(dim):
-        grad[i] = 0.0
-    for w in range(n_words):
-        c = ((1.0 if w == target else 0.0) - probs[w] / total) * alpha
-        probs[w] = c
-        u = w_out[w]
-        for i in range(dim):
-            grad[i] += c * u[i]
-    for w in range(n_words):
-        c = probs[w]
-        u = w_out[w]
-        for i in range(dim):
-            u[i] += c * v[i]
-    return loss
-
-
-@njit(inline="always")
-def _add_grad(row, grad, dim):
-    for i in range(dim):
-        row[i] += grad[i]
-
-
-@njit(inline="always")
-def _pair_update(w_in, w_out, center, outside, negatives, alpha, grad_center, coef, dim):
-    v = w_in[center]
-    loss = _ns_output(v, w_out, outside, negatives, alpha, grad_center, coef, dim)
-    _add_grad(v, grad_center, dim)
-    return loss
-
-
-@njit(nogil=True, fastmath=FASTMATH, cache=True)
-def sgns_pair_update(
-    w_in: np.ndarray,
-    w_out: np.ndarray,
-    center: int,
-    outside: int,
-    negatives: np.ndarray,
-    alpha: float,
-    grad_center: np.ndarray,
-    coef: np.ndarray,
-) -> float:
-    """One SGD step of negative sampling for one (centre, outside) pair, in place.
-
-    Args:
-        w_in: float32 ``(V, d)`` centre (input) vectors; row ``center`` is updated.
-        w_out: float32 ``(V, d)`` outside (output) vectors; rows ``outside`` and ``negatives``
-            are updated.
-        center, outside: word ids.
-        negatives: int32 ``(K,)`` noise ids; ids equal to ``outside`` are skipped (word2vec.c).
-        alpha: learning rate.
-        grad_center: float32 ``(d,)`` scratch space.
-        coef: float32 ``(K + 1,)`` scratch space.
-
-    Returns:
-        The pair's loss before the step, ``-log s(u_o.v_c) - sum_k log s(-u_k.v_c)`` (float64).
-    """
-    return _pair_update(
-        w_in, w_out, center, outside, negatives, alpha, grad_center, coef, w_in.shape[1]
-    )
-
-
-@njit(inline="always")
-def _window_update(w_in, w_out, ctx, outs, alpha, in_rows, out_rows, coef, dim):
-    n_ctx = ctx.shape[0]
-    n_out = outs.shape[0]
-    # Dense copies of the block's rows: the gradients of each side need the other side's
-    # values from before the step, and local rows keep the inner loops free of aliasing.
-    for i in range(n_ctx):
-        src = w_in[ctx[i]]
-        dst = in_rows[i]
-        for x in range(dim):
-            dst[x] = src[x]
-    for j in range(n_out):
-        src = w_out[max(outs[j], 0)]
-        dst = out_rows[j]
-        for x in range(dim):
-            dst[x] = src[x]
-    loss = 0.0
-    for i in range(n_ctx):
-        v = in_rows[i]
-        for j in range(n_out):
-            if outs[j] < 0:
-                coef[i, j] = 0.0
-                continue
-            u = out_rows[j]
-            f = np.float32(0.0)
-            for x in range(dim):
-                f += v[x] * u[x]
-            sig, pair_loss = _sigmoid_and_loss(f, j == 0)
-            coef[i, j] = ((1.0 if j == 0 else 0.0) - sig) * alpha
-            loss += pair_loss
-    # w_in[ctx] += coef @ out_rows;  w_out[outs] += coef^T @ in_rows.
-    for i in range(n_ctx):
-        dst = w_in[ctx[i]]
-        for j in range(n_out):
-            c = coef[i, j]
-            if c != 0.0:
-                u = out_rows[j]
-                for x in range(dim):
-                    dst[x] += c * u[x]
-    for j in range(n_out):
-        if outs[j] < 0:
-            continue
-        dst = w_out[outs[j]]
-        for i in range(n_ctx):
-            c = coef[i, j]
-            if c != 0.0:
-                v = in_rows[i]
-                for x in range(dim):
-                    dst[x] += c * v[x]
-    return loss
-
-
-@njit(nogil=True, fastmath=FASTMATH, cache=True)
-def hogbatch_window_update(
-    w_in: np.ndarray,
-    w_out: np.ndarray,
-    ctx: np.ndarray,
-    outs: np.ndarray,
-    alpha: float,
-    in_rows: np.ndarray,
-    out_rows: np.ndarray,
-    coef: np.ndarray,
-) -> float:
-    """One HogBatch minibatch SGD step for a centre word's window, in place.
-
-    pWord2Vec's scheme (Ji et al. 2016, "Parallelizing Word2Vec in Shared and Distributed
-    Memory"): the input vectors of the window's ``n`` outside words form an ``n x d`` block, and
-    the output vectors of the centre word (label 1) and of ``K`` noise words drawn once for the
-    whole window (label 0) a ``(K + 1) x d`` block. The ``n x (K + 1)`` scores are computed
-    together, then both blocks get one SGD step with every gradient taken before the step. Each
-    (outside, centre) pair still sees ``K`` noise words, as in word2vec.c (whose skip-gram
-    likewise updates the outside word's input vector to predict the centre word); what changes
-    is that the noise words are shared within a window, so the ``K + 1`` output rows are read
-    and written once per window instead of once per pair. Sigmoid and -log(sigmoid) come from
-    tables with scores clipped at +-``MAX_EXP`` (word2vec.c's scheme).
-
-    Args:
-        w_in: float32 ``(V, d)`` input vectors; rows ``ctx`` are updated.
-        w_out: float32 ``(V, d)`` output vectors; rows ``outs`` (those >= 0) are updated.
-        ctx: int32 ``(n,)`` the window's outside words (the block's input rows).
-        outs: int32 ``(K + 1,)``: the centre word (label 1), then the noise words (label 0);
-            -1 marks a noise word to skip (one equal to the centre word).
-        alpha: learning rate.
-        in_rows: float32 ``(>= n, d)``, out_rows: float32 ``(K + 1, d)``, coef: float32
-            ``(>= n, K + 1)``: scratch space.
-
-    Returns:
-        Summed loss of the ``n`` (outside, centre) pairs before the step (float64).
-    """
-    return _window_update(w_in, w_out, ctx, outs, alpha, in_rows, out_rows, coef, w_in.shape[1])
-
-
-SG, CBOW = 0, 1
-NS, HS, SOFTMAX = 0, 1, 2
-MODELS = {"sg": SG, "cbow": CBOW}
-LOSSES = {"ns": NS, "hs": HS, "softmax": SOFTMAX}
-
-
-@njit(inline="always")
-def _block_update(w_in, w_out, rows, target, negatives, tables, alpha, mean, hidden, grad, coef,
-                  probs, dim, loss_kind):
-    """Input rows ``rows`` (their mean or sum) predict word ``target``: one SGD step.
-
-    Skip-gram passes one row, CBOW the window's rows (word2vec.c: ``neu1 /= cw`` with the mean,
-    and ``-alpha * dJ/dneu1`` added to every context row). Returns the loss before the step.
-    """
-    for x in range(dim):
-        hidden[x] = 0.0
-    for i in range(rows.shape[0]):
-        v = w_in[rows[i]]
-        for x in range(dim):
-            hidden[x] += v[x]
-    if mean and rows.shape[0] > 1:
-        scale = np.float32(1.0 / rows.shape[0])
-        for x in range(dim):
-            hidden[x] *= scale
-    if loss_kind == NS:
-        loss = _ns_output(hidden, w_out, target, negatives, alpha, grad, coef, dim)
-    elif loss_kind == HS:
-        loss = _hs_output(hidden, w_out, tables.codes[target], tables.points[target],
-                          tables.code_lengths[target], alpha, grad, dim)
-    else:
-        loss = _softmax_output(hidden, w_out, target, alpha, grad, probs, dim)
-    for i in range(rows.shape[0]):
-        _add_grad(w_in[rows[i]], grad, dim)
-    return loss
-
-
-@njit(nogil=True, fastmath=FASTMATH, cache=True)
-def block_update(w_in: np.ndarray, w_out: np.ndarray, rows: np.ndarray, target: int,
-                 negatives: np.ndarray, tables: "Tables", alpha: float, mean: bool,
-                 loss_kind: int) -> float:
-    """One SGD step of input rows predicting ``target`` (the rule of every non-HogBatch mode).
-
-    Args:
-        w_in: float32 ``(V, d)``; rows ``rows`` are updated.
-        w_out: float32 output matrix (``(V, d)``, or ``(V - 1, d)`` for hierarchical softmax).
-        rows: int32 ``(n,)`` input rows: one for skip-gram, the window for CBOW.
-        target: the word to predict.
-        negatives: int32 ``(K,)`` noise words (negative sampling; ids equal to ``target``
-            skipped).
-        tables: :class:`Tables` (Huffman codes for hierarchical softmax).
-        alpha: learning rate.
-        mean: average the rows (CBOW's default) rather than sum them.
-        loss_kind: :data:`NS`, :data:`HS` or :data:`SOFTMAX`.
-
-    Returns:
-        The loss before the step (float64). Checked against
-        :func:`w2vcli.reference.output_sgd_step`.
-    """
-    dim = w_in.shape[1]
-    hidden = np.empty(dim, dtype=np.float32)
-    grad = np.empty(dim, dtype=np.float32)
-    coef = np.empty(negatives.shape[0] + 1, dtype=np.float32)
-    probs = np.empty(w_out.shape[0], dtype=np.float64)
-    return _block_update(w_in, w_out, rows, target, negatives, tables, alpha, mean, hidden, grad,
-                         coef, probs, dim, loss_kind)
-
-
-# ---------------------------------------------------------------------------------------------
-# One chunk of a batch: a run of sentences trained by one thread.
+    start = 0 if s == 0 else sentence_ends[s - 1]
+    state, n = _subsample(ids, start, sentence_ends[s], keep_prob, sen, state)
+    return state, n, _chunk_alpha(params, start)
 
 
 @njit(inline="always")
 def _window(sen, n, p, params, ctx, state):
     """Outside words of position ``p`` into ``ctx``; returns ``(state, count)``."""
-    b = params.window
-    if params.shrink_windows:
-        state, r = _splitmix64(state)
-        b = 1 + _below(r, params.window)
+    state, b = _window_size(state, params)
     n_ctx = 0
     for q in range(max(0, p - b), min(n, p + b + 1)):
         if q != p:
@@ -541,47 +290,354 @@ def _window(sen, n, p, params, ctx, state):
     return state, n_ctx
 
 
-@njit(inline="always")
-def _draw_negatives(state, tables, out, count):
-    """``count`` noise words into ``out``; returns the new state."""
-    for k in range(count):
-        state, r = _splitmix64(state)
-        out[k] = _draw_noise(r, tables.noise_threshold, tables.noise_alias)
-    return state
+# ---------------------------------------------------------------------------------------------
+# Update rules. ``dim`` is the vector dimension, a compile-time constant (see w2vcli.simd).
 
 
 @njit(inline="always")
-def _hogbatch_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params, t,
-                    dim):
-    """Skip-gram, negative sampling, HogBatch: one block update per centre word."""
+def _ns_output(hidden, w_out, target, negatives, alpha, coef, dim, exact):
+    """Negative sampling for the input row ``hidden``: updates the output rows.
+
+    All scores are taken before any row moves, so this is one SGD step (repeated noise words
+    summed); noise ids equal to ``target`` are skipped. ``exact`` computes sigmoid and loss with
+    ``exp`` (the ``pair`` rule); otherwise they come from the tables. Returns ``(loss before
+    the step, -alpha * dJ/dhidden, flops)``.
+    """
+    n_neg = negatives.shape[0]
+    loss = 0.0
+    scored = 0
+    for j in range(n_neg + 1):
+        row = target if j == 0 else negatives[j - 1]
+        if j > 0 and row == target:
+            coef[j] = 0.0
+            continue
+        f = simd.dot(hidden, simd.load(w_out, row * dim, dim))
+        scored += 1
+        if exact:
+            label = 1.0 if j == 0 else 0.0
+            coef[j] = (label - 1.0 / (1.0 + math.exp(-f))) * alpha
+            loss += _softplus(-f) if j == 0 else _softplus(f)
+        else:
+            c, term = _positive(f, alpha) if j == 0 else _negative(f, alpha)
+            coef[j] = c
+            loss += term
+    grad = simd.zeros(dim)
+    for j in range(n_neg + 1):
+        row = target if j == 0 else negatives[j - 1]
+        grad = simd.axpy(coef[j], simd.load(w_out, row * dim, dim), grad)
+    for j in range(n_neg + 1):
+        c = coef[j]
+        if c != 0.0:
+            at = (target if j == 0 else negatives[j - 1]) * dim
+            simd.store(w_out, at, simd.axpy(c, hidden, simd.load(w_out, at, dim)))
+    return loss, grad, 6 * scored * dim
+
+
+@njit(inline="always")
+def _hs_output(hidden, w_out, codes, points, length, alpha, dim):
+    """Hierarchical softmax for the input row ``hidden`` along one word's Huffman path.
+
+    Node ``points[k]`` has label ``1 - codes[k]`` (word2vec.c's convention). The nodes of a path
+    are distinct, so updating each right after its score is still one SGD step with every
+    gradient taken before the step. A node whose coefficient is 0 (scored beyond +-MAX_EXP on
+    the right side) is not written, so it shares no cache line with other threads. Returns
+    ``(loss before the step, -alpha * dJ/dhidden, flops)``.
+    """
+    grad = simd.zeros(dim)
+    loss = 0.0
+    for k in range(length):
+        at = points[k] * dim
+        u = simd.load(w_out, at, dim)
+        f = simd.dot(u, hidden)
+        c, term = _positive(f, alpha) if codes[k] == 0 else _negative(f, alpha)
+        loss += term
+        if c != 0.0:
+            grad = simd.axpy(c, u, grad)
+            simd.store(w_out, at, simd.axpy(c, hidden, u))
+    return loss, grad, 6 * length * dim
+
+
+@njit(inline="always")
+def _softmax_output(hidden, w_out, target, alpha, probs, dim):
+    """Exact (naive) softmax over every output row for the input row ``hidden`` (CS224n).
+
+    ``probs`` is float64 ``(V,)`` scratch; every output row moves. Returns ``(loss
+    -log softmax(W_out hidden)[target] before the step, -alpha * dJ/dhidden, flops)``.
+    """
+    n_words = w_out.shape[0]
+    top = -np.inf
+    for w in range(n_words):
+        probs[w] = simd.dot(hidden, simd.load(w_out, w * dim, dim))
+        top = max(top, probs[w])
+    target_score = probs[target]
+    total = 0.0
+    for w in range(n_words):
+        probs[w] = math.exp(probs[w] - top)
+        total += probs[w]
+    loss = math.log(total) - (target_score - top)
+    grad = simd.zeros(dim)
+    for w in range(n_words):
+        probs[w] = ((1.0 if w == target else 0.0) - probs[w] / total) * alpha
+        grad = simd.axpy(probs[w], simd.load(w_out, w * dim, dim), grad)
+    for w in range(n_words):
+        at = w * dim
+        simd.store(w_out, at, simd.axpy(probs[w], hidden, simd.load(w_out, at, dim)))
+    return loss, grad, 6 * n_words * dim
+
+
+@njit(inline="always")
+def _add_to_row(w, row, delta, dim):
+    at = row * dim
+    simd.store(w, at, simd.add(simd.load(w, at, dim), delta))
+
+
+@njit(inline="always")
+def _pair_update(w_in, w_out, center, outside, negatives, alpha, coef, dim):
+    """The exact per-pair rule: the centre word's input row predicts the outside word."""
+    v = simd.load(w_in, center * dim, dim)
+    loss, grad, flops = _ns_output(v, w_out, outside, negatives, alpha, coef, dim, True)
+    _add_to_row(w_in, center, grad, dim)
+    return loss, flops + dim
+
+
+@njit(inline="always")
+def _group_windows(sen, n, g0, gn, params, starts, stops, masks, state):
+    """Windows of the centre words at ``g0 .. g0 + gn - 1`` of the kept sentence ``sen[:n]``.
+
+    Sets ``starts[g]``/``stops[g]`` (the window of centre ``g`` is ``sen[starts[g]:stops[g]]``
+    without the centre itself) and, for every position ``q`` from the first window's start,
+    ``masks[q - lo]``: bit ``g`` set when ``q`` is an outside word of centre ``g``. Returns
+    ``(state, lo, rows)``: the input rows are positions ``lo .. lo + rows - 1``.
+    """
+    lo = n
+    hi = 0
+    for g in range(gn):
+        p = g0 + g
+        state, b = _window_size(state, params)
+        starts[g] = max(0, p - b)
+        stops[g] = min(n, p + b + 1)
+        lo = min(lo, starts[g])
+        hi = max(hi, stops[g])
+    rows = hi - lo
+    for i in range(rows):
+        masks[i] = 0
+    for g in range(gn):
+        bit = np.uint64(1) << np.uint64(g)
+        for q in range(starts[g], stops[g]):
+            masks[q - lo] |= bit
+        masks[g0 + g - lo] &= ~bit
+    return state, lo, rows
+
+
+@njit(inline="always")
+def _noise_matches(sen, g0, gn, noise, matches):
+    """``matches[k]``: bit ``g`` set when noise word ``k`` is centre word ``g`` (then the pairs
+    of that centre's window skip it, as word2vec.c skips a noise word equal to the target)."""
+    for k in range(noise.shape[0]):
+        m = np.uint64(0)
+        for g in range(gn):
+            if sen[g0 + g] == noise[k]:
+                m |= np.uint64(1) << np.uint64(g)
+        matches[k] = m
+
+
+@njit(inline="always")
+def _combined_group(w_in, w_out, sen, g0, gn, lo, rows, starts, stops, masks, noise, matches,
+                    alpha, scratch, out_grad, dim, probe):
+    """Context combining: one SGD step for the centre words ``sen[g0:g0 + gn]`` and their
+    windows, with the noise words ``noise`` shared by the group.
+
+    Input rows are the words at positions ``lo .. lo + rows - 1`` (``masks`` says which centre
+    words' windows each is in); output rows are the centre words (label 1) and the noise words
+    (label 0). The loss is the sum over every (outside, centre) pair of the negative-sampling
+    loss with the group's noise words, less those equal to the pair's centre word
+    (:func:`w2vcli.reference.combined_sgd_step`); every gradient is taken before the step.
+    ``scratch`` is a :class:`GroupScratch` for up to ``rows`` input rows, ``gn`` centre words
+    and ``K`` noise words; ``out_grad`` float32 ``(>= gn + K, dim)``. Returns ``(loss, (outside,
+    centre) pairs, flops)``.
+    """
+    n_neg = noise.shape[0]
+    coef = scratch.coef
+    pos = scratch.pos
+    pos_at = scratch.pos_at
+    neg = scratch.neg
+    weight = scratch.weight
+    pairs = 0
+    active = 0
+    n_pos = 0
+    # Scores first, one input row at a time (its row stays in registers): independent dot
+    # products whose latencies overlap.
+    for i in range(rows):
+        mask = masks[i]
+        if mask == 0:
+            for k in range(n_neg):
+                neg[i * n_neg + k] = 0.0
+                weight[i * n_neg + k] = 0.0
+            continue
+        active += 1
+        pairs += simd.popcount(mask)
+        for k in range(n_neg):
+            weight[i * n_neg + k] = simd.popcount(mask & ~matches[k])
+        if probe & PROBE_WALK:
+            continue
+        v = simd.load(w_in, sen[lo + i] * dim, dim)
+        m = mask
+        while m:
+            g = simd.lowest_bit(m)
+            m &= m - np.uint64(1)
+            pos[n_pos] = simd.dot(v, simd.load(w_out, sen[g0 + g] * dim, dim))
+            pos_at[n_pos] = i * coef.shape[1] + g
+            n_pos += 1
+        for k in range(n_neg):
+            neg[i * n_neg + k] = simd.dot(v, simd.load(w_out, noise[k] * dim, dim))
+    scored = n_pos + active * n_neg
+    if probe & PROBE_WALK:
+        return 0.0, pairs, 0
+    # Coefficients and loss: branch-free loops over all the group's scores (vectorised).
+    loss = 0.0
+    for t in range(n_pos):
+        c, term = _positive(pos[t], alpha)
+        pos[t] = c
+        loss += term
+    for t in range(rows * n_neg):
+        c, term = _negative(neg[t], alpha)
+        neg[t] = weight[t] * c
+        loss += weight[t] * term
+    if probe & PROBE_SCORES:
+        return loss, pairs, 2 * scored * dim
+    flat = coef.reshape(-1)
+    for t in range(n_pos):
+        flat[pos_at[t]] = pos[t]
+    # Output gradients, from the input rows before the step.
+    for g in range(gn):
+        acc = simd.zeros(dim)
+        for q in range(starts[g], stops[g]):
+            if q != g0 + g:
+                acc = simd.axpy(coef[q - lo, g], simd.load(w_in, sen[q] * dim, dim), acc)
+        simd.store(out_grad, g * dim, acc)
+    for k in range(n_neg):
+        acc = simd.zeros(dim)
+        for i in range(rows):
+            if masks[i] != 0:
+                acc = simd.axpy(neg[i * n_neg + k], simd.load(w_in, sen[lo + i] * dim, dim), acc)
+        simd.store(out_grad, (gn + k) * dim, acc)
+    # Input gradients, from the output rows before the step; each input row moves once.
+    for i in range(rows):
+        mask = masks[i]
+        if mask == 0:
+            continue
+        acc = simd.zeros(dim)
+        m = mask
+        while m:
+            g = simd.lowest_bit(m)
+            m &= m - np.uint64(1)
+            acc = simd.axpy(coef[i, g], simd.load(w_out, sen[g0 + g] * dim, dim), acc)
+        for k in range(n_neg):
+            acc = simd.axpy(neg[i * n_neg + k], simd.load(w_out, noise[k] * dim, dim), acc)
+        _add_to_row(w_in, sen[lo + i], acc, dim)
+    for j in range(gn + n_neg):
+        row = sen[g0 + j] if j < gn else noise[j - gn]
+        _add_to_row(w_out, row, simd.load(out_grad, j * dim, dim), dim)
+    return loss, pairs, (6 * scored + active + gn + n_neg) * dim
+
+
+class GroupScratch(NamedTuple):
+    """Scratch space of :func:`_combined_group` for up to ``R`` input rows, ``G`` centre words
+    and ``K`` noise words: ``coef`` float32 ``(R, G)`` (positive coefficients), ``pos``
+    float32 ``(R * G,)`` and ``pos_at`` int64 ``(R * G,)`` (positive scores, then
+    coefficients, and their flat index in ``coef``), ``neg`` and ``weight`` float32
+    ``(R * K,)`` (noise scores, then weighted coefficients, and the windows each counts for)."""
+
+    coef: np.ndarray
+    pos: np.ndarray
+    pos_at: np.ndarray
+    neg: np.ndarray
+    weight: np.ndarray
+
+
+@njit(inline="always")
+def _group_scratch(rows, group, n_neg):
+    return GroupScratch(np.zeros((rows, group), dtype=np.float32),
+                        np.empty(rows * group, dtype=np.float32),
+                        np.empty(rows * group, dtype=np.int64),
+                        np.empty(rows * n_neg, dtype=np.float32),
+                        np.empty(rows * n_neg, dtype=np.float32))
+
+
+@njit(inline="always")
+def _block_update(w_in, w_out, rows, target, negatives, tables, alpha, mean, coef, probs, dim,
+                  loss_kind):
+    """Input rows ``rows`` (their mean or sum) predict word ``target``: one SGD step.
+
+    Skip-gram passes one row, CBOW the window's rows (word2vec.c: ``neu1 /= cw`` with the mean,
+    and ``-alpha * dJ/dneu1`` added to every context row). Returns ``(loss before the step,
+    flops)``.
+    """
+    n = rows.shape[0]
+    hidden = simd.zeros(dim)
+    for i in range(n):
+        hidden = simd.add(hidden, simd.load(w_in, rows[i] * dim, dim))
+    if mean and n > 1:
+        hidden = simd.scale(1.0 / n, hidden)
+    if loss_kind == NS:
+        loss, grad, flops = _ns_output(hidden, w_out, target, negatives, alpha, coef, dim, False)
+    elif loss_kind == HS:
+        loss, grad, flops = _hs_output(hidden, w_out, tables.codes[target],
+                                       tables.points[target], tables.code_lengths[target],
+                                       alpha, dim)
+    else:
+        loss, grad, flops = _softmax_output(hidden, w_out, target, alpha, probs, dim)
+    for i in range(n):
+        _add_to_row(w_in, rows[i], grad, dim)
+    return loss, flops + (2 * n + 1) * dim
+
+
+SG, CBOW = 0, 1
+NS, HS, SOFTMAX = 0, 1, 2
+_MODEL_CODES = {"sg": SG, "cbow": CBOW}
+_LOSS_CODES = {"ns": NS, "hs": HS, "softmax": SOFTMAX}
+
+
+# ---------------------------------------------------------------------------------------------
+# One chunk of a batch: a run of sentences trained by one thread. Each returns
+# ``(loss, predictions, flops)``.
+
+
+@njit(inline="always")
+def _combined_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params, t,
+                    dim, probe):
+    """Skip-gram, negative sampling, context combining: one update per group of centre words."""
     n_neg = params.negative
+    group = params.group
     state = _chunk_state(params, t)
     sen = np.empty(_max_sentence(sentence_ends, chunk_starts), dtype=np.int32)
-    ctx = np.empty(2 * params.window, dtype=np.int32)
-    outs = np.empty(n_neg + 1, dtype=np.int32)
-    coef = np.empty((2 * params.window, n_neg + 1), dtype=np.float32)
-    in_rows = np.empty((2 * params.window, dim), dtype=np.float32)
-    out_rows = np.empty((n_neg + 1, dim), dtype=np.float32)
+    starts = np.empty(group, dtype=np.int64)
+    stops = np.empty(group, dtype=np.int64)
+    masks = np.empty(group + 2 * params.window, dtype=np.uint64)
+    noise = np.empty(n_neg, dtype=np.int32)
+    matches = np.empty(n_neg, dtype=np.uint64)
+    scratch = _group_scratch(group + 2 * params.window, group, n_neg)
+    out_grad = np.empty((group + n_neg, dim), dtype=np.float32)
     loss = 0.0
     pairs = 0
+    flops = 0
+    if probe & PROBE_FIXED_NOISE:
+        state = _draw_negatives(state, tables, noise, n_neg)
     for s in range(chunk_starts[t], chunk_starts[t + 1]):
-        start = 0 if s == 0 else sentence_ends[s - 1]
-        alpha = _chunk_alpha(params, start)
-        state, n = _subsample(ids, start, sentence_ends[s], keep_prob, sen, state)
-        for p in range(n):
-            state, n_ctx = _window(sen, n, p, params, ctx, state)
-            if n_ctx == 0:
-                continue
-            center = sen[p]
-            outs[0] = center
-            state = _draw_negatives(state, tables, outs[1:], n_neg)
-            for k in range(1, n_neg + 1):
-                if outs[k] == center:
-                    outs[k] = -1
-            loss += _window_update(w_in, w_out, ctx[:n_ctx], outs, alpha, in_rows, out_rows, coef,
-                                   dim)
-            pairs += n_ctx
-    return loss, pairs
+        state, n, alpha = _sentence(ids, sentence_ends, s, keep_prob, params, sen, state)
+        for g0 in range(0, n, group):
+            gn = min(group, n - g0)
+            state, lo, rows = _group_windows(sen, n, g0, gn, params, starts, stops, masks, state)
+            if not probe & PROBE_FIXED_NOISE:
+                state = _draw_negatives(state, tables, noise, n_neg)
+            _noise_matches(sen, g0, gn, noise, matches)
+            group_loss, group_pairs, group_flops = _combined_group(
+                w_in, w_out, sen, g0, gn, lo, rows, starts, stops, masks, noise, matches, alpha,
+                scratch, out_grad, dim, probe)
+            loss += group_loss
+            pairs += group_pairs
+            flops += group_flops
+    return loss, pairs, flops
 
 
 @njit(inline="always")
@@ -594,20 +650,21 @@ def _pair_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables
     ctx = np.empty(2 * params.window, dtype=np.int32)
     negs = np.empty(n_neg, dtype=np.int32)
     coef = np.empty(n_neg + 1, dtype=np.float32)
-    grad = np.empty(dim, dtype=np.float32)
     loss = 0.0
     pairs = 0
+    flops = 0
     for s in range(chunk_starts[t], chunk_starts[t + 1]):
-        start = 0 if s == 0 else sentence_ends[s - 1]
-        alpha = _chunk_alpha(params, start)
-        state, n = _subsample(ids, start, sentence_ends[s], keep_prob, sen, state)
+        state, n, alpha = _sentence(ids, sentence_ends, s, keep_prob, params, sen, state)
         for p in range(n):
             state, n_ctx = _window(sen, n, p, params, ctx, state)
             for i in range(n_ctx):
                 state = _draw_negatives(state, tables, negs, n_neg)
-                loss += _pair_update(w_in, w_out, sen[p], ctx[i], negs, alpha, grad, coef, dim)
+                pair_loss, pair_flops = _pair_update(w_in, w_out, sen[p], ctx[i], negs, alpha,
+                                                     coef, dim)
+                loss += pair_loss
+                flops += pair_flops
             pairs += n_ctx
-    return loss, pairs
+    return loss, pairs, flops
 
 
 @njit(inline="always")
@@ -624,15 +681,12 @@ def _block_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, table
     ctx = np.empty(2 * params.window, dtype=np.int32)
     negs = np.empty(n_neg, dtype=np.int32)
     coef = np.empty(n_neg + 1, dtype=np.float32)
-    grad = np.empty(dim, dtype=np.float32)
-    hidden = np.empty(dim, dtype=np.float32)
     probs = np.empty(w_out.shape[0] if loss_kind == SOFTMAX else 1, dtype=np.float64)
     loss = 0.0
     pairs = 0
+    flops = 0
     for s in range(chunk_starts[t], chunk_starts[t + 1]):
-        start = 0 if s == 0 else sentence_ends[s - 1]
-        alpha = _chunk_alpha(params, start)
-        state, n = _subsample(ids, start, sentence_ends[s], keep_prob, sen, state)
+        state, n, alpha = _sentence(ids, sentence_ends, s, keep_prob, params, sen, state)
         for p in range(n):
             state, n_ctx = _window(sen, n, p, params, ctx, state)
             if n_ctx == 0:
@@ -641,43 +695,51 @@ def _block_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, table
             for i in range(blocks):
                 rows = ctx[:n_ctx] if cbow else ctx[i:i + 1]
                 state = _draw_negatives(state, tables, negs, n_neg)
-                loss += _block_update(w_in, w_out, rows, sen[p], negs, tables, alpha,
-                                      params.cbow_mean, hidden, grad, coef, probs, dim, loss_kind)
+                block_loss, block_flops = _block_update(w_in, w_out, rows, sen[p], negs, tables,
+                                                        alpha, params.cbow_mean, coef, probs,
+                                                        dim, loss_kind)
+                loss += block_loss
+                flops += block_flops
             pairs += blocks
-    return loss, pairs
+    return loss, pairs, flops
 
 
 # ---------------------------------------------------------------------------------------------
-# Batch kernels, compiled per (model, loss, update rule, dimension). Each factory's kernel names
-# only the chunk function it runs: Numba inlines every ``inline="always"`` call it sees before
-# pruning dead branches, so one kernel for all modes would take twice as long to compile.
+# Batch kernels, compiled per (rule, dimension). Each factory's kernel names only the chunk
+# function it runs: Numba inlines every ``inline="always"`` call it sees before pruning dead
+# branches, so one kernel for all modes would take much longer to compile.
+
+#: Columns of the statistics a batch kernel returns, per chunk.
+STAT_LOSS, STAT_PREDICTIONS, STAT_FLOPS = 0, 1, 2
 
 
-def _make_hogbatch_kernel(dim: int) -> Callable:
+def _make_combined_kernel(dim: int, probe: int = 0) -> Callable:
     @njit(parallel=True, nogil=True, fastmath=FASTMATH, cache=True)
-    def sg_ns_hogbatch(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params):
+    def sg_ns_combined(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params):
         n_chunks = chunk_starts.shape[0] - 1
-        stats = np.zeros((n_chunks, 2), dtype=np.float64)
+        stats = np.zeros((n_chunks, 3), dtype=np.float64)
         for t in prange(n_chunks):
-            loss, pairs = _hogbatch_chunk(w_in, w_out, ids, sentence_ends, chunk_starts,
-                                          keep_prob, tables, params, t, dim)
+            loss, pairs, flops = _combined_chunk(w_in, w_out, ids, sentence_ends, chunk_starts,
+                                                 keep_prob, tables, params, t, dim, probe)
             stats[t, 0] = loss
             stats[t, 1] = pairs
+            stats[t, 2] = flops
         return stats
 
-    return sg_ns_hogbatch
+    return sg_ns_combined
 
 
 def _make_pair_kernel(dim: int) -> Callable:
     @njit(parallel=True, nogil=True, fastmath=FASTMATH, cache=True)
     def sg_ns_pair(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params):
         n_chunks = chunk_starts.shape[0] - 1
-        stats = np.zeros((n_chunks, 2), dtype=np.float64)
+        stats = np.zeros((n_chunks, 3), dtype=np.float64)
         for t in prange(n_chunks):
-            loss, pairs = _pair_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob,
-                                      tables, params, t, dim)
+            loss, pairs, flops = _pair_chunk(w_in, w_out, ids, sentence_ends, chunk_starts,
+                                             keep_prob, tables, params, t, dim)
             stats[t, 0] = loss
             stats[t, 1] = pairs
+            stats[t, 2] = flops
         return stats
 
     return sg_ns_pair
@@ -687,22 +749,25 @@ def _make_block_kernel(dim: int, cbow: bool, loss_kind: int) -> Callable:
     @njit(parallel=True, nogil=True, fastmath=FASTMATH, cache=True)
     def block_modes(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params):
         n_chunks = chunk_starts.shape[0] - 1
-        stats = np.zeros((n_chunks, 2), dtype=np.float64)
+        stats = np.zeros((n_chunks, 3), dtype=np.float64)
         for t in prange(n_chunks):
-            loss, pairs = _block_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob,
-                                       tables, params, t, dim, cbow, loss_kind)
+            loss, pairs, flops = _block_chunk(w_in, w_out, ids, sentence_ends, chunk_starts,
+                                              keep_prob, tables, params, t, dim, cbow, loss_kind)
             stats[t, 0] = loss
             stats[t, 1] = pairs
+            stats[t, 2] = flops
         return stats
 
     return block_modes
 
 
 @functools.lru_cache(maxsize=None)
-def batch_kernel(dim: int, model: str = "sg", loss: str = "ns", kernel: str = "hogbatch"
+def batch_kernel(dim: int, model: str = "sg", loss: str = "ns",
+                 kernel: str = "context-combining", probe: int = 0
                  ) -> Callable[..., np.ndarray]:
     """The batch kernel for vector dimension ``dim``, ``model`` (sg, cbow), ``loss`` (ns, hs,
-    softmax) and, for skip-gram with negative sampling, update rule ``kernel`` (hogbatch, pair).
+    softmax) and, for skip-gram with negative sampling, update rule ``kernel`` (one of
+    :data:`KERNELS`).
 
     The kernel's signature is ``kernel(w_in, w_out, ids, sentence_ends, chunk_starts,
     keep_prob, tables, params) -> stats``:
@@ -715,8 +780,11 @@ def batch_kernel(dim: int, model: str = "sg", loss: str = "ns", kernel: str = "h
       sentences ``chunk_starts[t]`` to ``chunk_starts[t + 1] - 1``;
     - ``keep_prob``: float32 ``(V,)`` subsampling keep probabilities;
     - ``tables``: :class:`Tables`; ``params``: :class:`BatchParams`;
-    - returns float64 ``(T, 2)``: per chunk, the summed loss and the number of predictions
-      trained ((outside, centre) pairs for skip-gram, centre words for CBOW).
+    - returns float64 ``(T, 3)``: per chunk, the summed loss (column :data:`STAT_LOSS`), the
+      number of predictions trained (:data:`STAT_PREDICTIONS`: (outside, centre) pairs for
+      skip-gram, centre words for CBOW) and the floating-point operations done
+      (:data:`STAT_FLOPS`: an FMA counts two; scores, gradients and row updates, from the work
+      actually done).
 
     For each sentence: tokens are subsampled (kept with probability ``keep_prob[id]``, drawn
     afresh every call), then for each kept centre word a window size ``b`` is drawn from
@@ -724,6 +792,9 @@ def batch_kernel(dim: int, model: str = "sg", loss: str = "ns", kernel: str = "h
     positions is an outside word. The learning rate is linear in the global position of the
     sentence's first token (word2vec.c updates it every 10k words from a shared counter; here it
     depends only on the position, so it is the same whatever the thread count).
+
+    ``probe`` (the roofline benchmark's ablations, :data:`PROBE_WALK` and friends; 0 trains)
+    applies to the context-combining rule only.
 
     The first call for a new combination compiles (a few seconds) and caches the machine code on
     disk; later runs load it in well under a second.
@@ -733,6 +804,133 @@ def batch_kernel(dim: int, model: str = "sg", loss: str = "ns", kernel: str = "h
     """
     if kernel not in KERNELS:
         raise KeyError(kernel)
-    if MODELS[model] == SG and LOSSES[loss] == NS:
-        return (_make_hogbatch_kernel if kernel == "hogbatch" else _make_pair_kernel)(int(dim))
-    return _make_block_kernel(int(dim), MODELS[model] == CBOW, LOSSES[loss])
+    if _MODEL_CODES[model] == SG and _LOSS_CODES[loss] == NS:
+        if kernel != "pair":  # hogbatch is context combining with groups of one (params.group)
+            return _make_combined_kernel(int(dim), int(probe))
+        return _make_pair_kernel(int(dim))
+    return _make_block_kernel(int(dim), _MODEL_CODES[model] == CBOW, _LOSS_CODES[loss])
+
+
+# ---------------------------------------------------------------------------------------------
+# Single steps of each rule, for the tests against w2vcli.reference (compiled per dimension).
+
+
+@functools.lru_cache(maxsize=None)
+def _step_functions(dim: int) -> dict[str, Callable]:
+    @njit(nogil=True, fastmath=FASTMATH, cache=True)
+    def pair(w_in, w_out, center, outside, negatives, alpha):
+        coef = np.empty(negatives.shape[0] + 1, dtype=np.float32)
+        return _pair_update(w_in, w_out, center, outside, negatives, alpha, coef, dim)[0]
+
+    @njit(nogil=True, fastmath=FASTMATH, cache=True)
+    def combined(w_in, w_out, sen, g0, gn, radii, noise, alpha):
+        n = sen.shape[0]
+        starts = np.empty(gn, dtype=np.int64)
+        stops = np.empty(gn, dtype=np.int64)
+        lo = n
+        hi = 0
+        for g in range(gn):
+            starts[g] = max(0, g0 + g - radii[g])
+            stops[g] = min(n, g0 + g + radii[g] + 1)
+            lo = min(lo, starts[g])
+            hi = max(hi, stops[g])
+        rows = hi - lo
+        masks = np.zeros(rows, dtype=np.uint64)
+        for g in range(gn):
+            bit = np.uint64(1) << np.uint64(g)
+            for q in range(starts[g], stops[g]):
+                masks[q - lo] |= bit
+            masks[g0 + g - lo] &= ~bit
+        matches = np.empty(noise.shape[0], dtype=np.uint64)
+        _noise_matches(sen, g0, gn, noise, matches)
+        scratch = _group_scratch(rows, gn, noise.shape[0])
+        out_grad = np.empty((gn + noise.shape[0], dim), dtype=np.float32)
+        loss, pairs, _ = _combined_group(w_in, w_out, sen, g0, gn, lo, rows, starts, stops,
+                                         masks, noise, matches, alpha, scratch, out_grad, dim, 0)
+        return loss, pairs
+
+    @njit(nogil=True, fastmath=FASTMATH, cache=True)
+    def block(w_in, w_out, rows, target, negatives, tables, alpha, mean, loss_kind):
+        coef = np.empty(negatives.shape[0] + 1, dtype=np.float32)
+        probs = np.empty(w_out.shape[0], dtype=np.float64)
+        if loss_kind == NS:
+            return _block_update(w_in, w_out, rows, target, negatives, tables, alpha, mean,
+                                 coef, probs, dim, NS)[0]
+        if loss_kind == HS:
+            return _block_update(w_in, w_out, rows, target, negatives, tables, alpha, mean,
+                                 coef, probs, dim, HS)[0]
+        return _block_update(w_in, w_out, rows, target, negatives, tables, alpha, mean, coef,
+                             probs, dim, SOFTMAX)[0]
+
+    return {"pair": pair, "combined": combined, "block": block}
+
+
+def sgns_pair_update(w_in: np.ndarray, w_out: np.ndarray, center: int, outside: int,
+                     negatives: np.ndarray, alpha: float) -> float:
+    """One exact SGD step of negative sampling for one (centre, outside) pair, in place.
+
+    Args:
+        w_in: float32 ``(V, d)`` centre (input) vectors; row ``center`` is updated.
+        w_out: float32 ``(V, d)`` outside (output) vectors; rows ``outside`` and ``negatives``
+            are updated.
+        center, outside: word ids.
+        negatives: int32 ``(K,)`` noise ids; ids equal to ``outside`` are skipped (word2vec.c).
+        alpha: learning rate.
+
+    Returns:
+        The pair's loss before the step, ``-log s(u_o.v_c) - sum_k log s(-u_k.v_c)`` (float64).
+        Equal to :func:`w2vcli.reference.sgns_sgd_step` to float32 rounding.
+    """
+    return _step_functions(w_in.shape[1])["pair"](w_in, w_out, center, outside, negatives, alpha)
+
+
+def context_combining_update(w_in: np.ndarray, w_out: np.ndarray, sentence: np.ndarray,
+                             first: int, count: int, radii: np.ndarray, noise: np.ndarray,
+                             alpha: float) -> tuple[float, int]:
+    """One context-combining SGD step (Rengasamy et al. 2017), in place.
+
+    The centre words are ``sentence[first:first + count]`` (``count`` <= 64), centre ``g``'s
+    window holds the words within ``radii[g]`` positions of it, and the ``K`` noise words are
+    shared by the whole group; see :func:`_combined_group`. With ``count == 1`` this is
+    HogBatch's window step (Ji et al. 2016).
+
+    Args:
+        w_in, w_out: float32 ``(V, d)`` input and output vectors, updated.
+        sentence: int32 ``(n,)`` word ids of the (subsampled) sentence.
+        first, count: the group's centre positions.
+        radii: int64 ``(count,)`` window half-widths, >= 1.
+        noise: int32 ``(K,)`` noise words.
+        alpha: learning rate.
+
+    Returns:
+        ``(loss before the step, (outside, centre) pairs)``. Equal to
+        :func:`w2vcli.reference.combined_sgd_step` (and for one centre word
+        :func:`w2vcli.reference.window_sgd_step`) up to the sigmoid table.
+    """
+    return _step_functions(w_in.shape[1])["combined"](w_in, w_out, sentence, first, count,
+                                                      radii, noise, alpha)
+
+
+def block_update(w_in: np.ndarray, w_out: np.ndarray, rows: np.ndarray, target: int,
+                 negatives: np.ndarray, tables: Tables, alpha: float, mean: bool,
+                 loss_kind: int) -> float:
+    """One SGD step of input rows predicting ``target`` (the rule of every other mode).
+
+    Args:
+        w_in: float32 ``(V, d)``; rows ``rows`` are updated.
+        w_out: float32 output matrix (``(V, d)``, or ``(V - 1, d)`` for hierarchical softmax).
+        rows: int32 ``(n,)`` input rows: one for skip-gram, the window for CBOW.
+        target: the word to predict.
+        negatives: int32 ``(K,)`` noise words (negative sampling; ids equal to ``target``
+            skipped).
+        tables: :class:`Tables` (Huffman codes for hierarchical softmax).
+        alpha: learning rate.
+        mean: average the rows (CBOW's default) rather than sum them.
+        loss_kind: :data:`NS`, :data:`HS` or :data:`SOFTMAX`.
+
+    Returns:
+        The loss before the step (float64). Checked against
+        :func:`w2vcli.reference.output_sgd_step` (up to the sigmoid table for NS and HS).
+    """
+    return _step_functions(w_in.shape[1])["block"](w_in, w_out, rows, target, negatives, tables,
+                                                   alpha, mean, loss_kind)

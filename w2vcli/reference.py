@@ -305,6 +305,52 @@ def window_sgd_step(
     return w_in - alpha * grad_in, w_out - alpha * grad_out, loss
 
 
+def combined_sgd_step(
+    input_vectors: np.ndarray,
+    output_vectors: np.ndarray,
+    sentence: Sequence[int],
+    first: int,
+    radii: Sequence[int],
+    negative_indices: Sequence[int],
+    alpha: float,
+) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """One minibatch SGD step of context combining (Rengasamy et al. 2017, "pSGNScc").
+
+    The centre words are ``sentence[first + g]`` for ``g < len(radii)``; centre ``g``'s window
+    holds the words of ``sentence`` within ``radii[g]`` positions of it. The loss is the sum,
+    over every (outside, centre) pair of every window, of the negative-sampling loss of
+    predicting the centre word from the outside word's input vector (word2vec.c's skip-gram
+    orientation) against the noise words shared by the whole group, less those equal to that
+    centre word. All gradients are taken before the step. With one centre word this is
+    :func:`window_sgd_step`.
+
+    Returns:
+        ``(new_input_vectors, new_output_vectors, loss, pairs)``: float64 copies, the loss
+        before the step and the number of (outside, centre) pairs.
+    """
+    w_in = input_vectors.astype(np.float64)
+    w_out = output_vectors.astype(np.float64)
+    grad_in = np.zeros_like(w_in)
+    grad_out = np.zeros_like(w_out)
+    loss = 0.0
+    pairs = 0
+    n = len(sentence)
+    for g, radius in enumerate(radii):
+        p = first + g
+        center = sentence[p]
+        negs = [k for k in negative_indices if k != center]
+        for q in range(max(0, p - radius), min(n, p + radius + 1)):
+            if q == p:
+                continue
+            pair_loss, g_in, g_out = neg_sampling_loss_and_gradient(
+                w_in[sentence[q]], center, w_out, negs)
+            loss += pair_loss
+            pairs += 1
+            grad_in[sentence[q]] += g_in
+            grad_out += g_out
+    return w_in - alpha * grad_in, w_out - alpha * grad_out, loss, pairs
+
+
 def numerical_gradient(
     f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6
 ) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 
 from w2vcli.corpus import Corpus
 from w2vcli.errors import W2VError
+from w2vcli.modes import DEFAULT_COMBINE, DEFAULT_KERNEL, KERNELS, LOSSES, MAX_COMBINE, MODELS
 from w2vcli.vocab import Vocab, alias_table, huffman_tree
 
 #: Target in-vocabulary tokens per thread per kernel call: about 0.2 s of work. Each call ends
@@ -27,11 +28,6 @@ from w2vcli.vocab import Vocab, alias_table, huffman_tree
 BATCH_WORDS_PER_THREAD = 200_000
 
 
-#: Update rules (``--kernel``), models (``--model``) and losses (``--loss``); see
-#: :mod:`w2vcli.kernels`.
-KERNELS = ("hogbatch", "pair")
-MODELS = ("sg", "cbow")
-LOSSES = ("ns", "hs", "softmax")
 
 #: Largest vocabulary ``--loss softmax`` accepts. The exact softmax touches every output row
 #: for every prediction: ``V x d`` multiply-adds for the scores and ``2 V d`` for the updates,
@@ -108,7 +104,11 @@ class TrainConfig:
         cbow_mean: CBOW averages the context vectors (word2vec.c) rather than summing them.
         threads: worker threads (``None``: all cores).
         seed: random seed; with ``threads=1`` training is bit-for-bit reproducible.
-        kernel: update rule of skip-gram negative sampling: ``"hogbatch"`` or ``"pair"``.
+        kernel: update rule of skip-gram negative sampling, one of
+            :data:`w2vcli.modes.KERNELS` (see :mod:`w2vcli.kernels`).
+        combine: centre words that share one set of noise words with the
+            ``context-combining`` rule (1 to :data:`w2vcli.modes.MAX_COMBINE`; 1 trains as
+            ``hogbatch``).
     """
 
     model: str = "sg"
@@ -125,7 +125,8 @@ class TrainConfig:
     cbow_mean: bool = True
     threads: int | None = None
     seed: int = 1
-    kernel: str = "hogbatch"
+    kernel: str = DEFAULT_KERNEL
+    combine: int = DEFAULT_COMBINE
 
     def __post_init__(self) -> None:
         if self.alpha is None:
@@ -145,10 +146,16 @@ class TrainConfig:
             (0 <= self.min_alpha <= self.alpha, "min-alpha must be between 0 and alpha"),
             (self.threads is None or self.threads >= 1, "threads must be at least 1"),
             (self.kernel in KERNELS, f"kernel must be one of {', '.join(KERNELS)}"),
+            (1 <= self.combine <= MAX_COMBINE, f"combine must be between 1 and {MAX_COMBINE}"),
         ]
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
+
+    def group_size(self) -> int:
+        """Centre words per noise set in the batch kernel: ``combine`` for the
+        context-combining rule, 1 for HogBatch (the same kernel, one window per group)."""
+        return int(self.combine) if self.kernel == "context-combining" else 1
 
     def output_rows(self, vocab_size: int) -> int:
         """Rows of the output matrix: one per word, or one per inner node (``V - 1``) for hs."""
@@ -420,6 +427,7 @@ def train(
             seed=int(seed),
             shrink_windows=bool(config.shrink_windows),
             cbow_mean=bool(config.cbow_mean),
+            group=config.group_size(),
         )
         return batch_kernel(w_in, w_out, ids, ends, chunks, keep_prob, tables, params)
 
@@ -431,6 +439,8 @@ def train(
 
 def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, on_epoch, stop):
     """The epoch loop of :func:`train`, with Ctrl-C turned into :class:`TrainingInterrupted`."""
+    from w2vcli.kernels import STAT_LOSS, STAT_PREDICTIONS
+
     n_words = len(corpus)
     total_words = n_words * config.epochs
     t0 = time.perf_counter()
@@ -459,14 +469,14 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
             chunks = split_sentences(ends, 0, len(ends), threads)
             stats = call(ids, ends, chunks, (epoch - 1) * n_words + first,
                          _batch_seed(config.seed, epoch, b))
-            batch_loss = float(stats[:, 0].sum())
+            batch_loss = float(stats[:, STAT_LOSS].sum())
             if not np.isfinite(batch_loss):
                 raise TrainingDivergedError(
                     f"training diverged in epoch {epoch} (the loss became {batch_loss}); "
                     f"use a smaller --alpha than {config.alpha:g}"
                 )
             position.loss += batch_loss
-            position.pairs += int(stats[:, 1].sum())
+            position.pairs += int(stats[:, STAT_PREDICTIONS].sum())
             position.batch = b + 1
             done += len(ids)
             alpha = _alpha_at(config, done, total_words)
