@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-# Let the Hogwild tests run 4 worker threads on a 2-core machine (Numba fixes its pool size when
-# it is first imported).
-os.environ.setdefault("NUMBA_NUM_THREADS", "4")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

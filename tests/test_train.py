@@ -52,6 +52,9 @@ CONFIG = dict(dim=20, window=3, negative=5, sample=0, epochs=4, alpha=0.025, see
 @pytest.mark.parametrize(
     "threads,mode",
     [
+        (1, dict()),  # the default: context combining
+        (2, dict()),
+        (2, dict(combine=16)),
         (1, dict(kernel="hogbatch")),
         (2, dict(kernel="hogbatch")),
         (4, dict(kernel="hogbatch")),
@@ -94,12 +97,10 @@ def test_one_thread_is_reproducible_and_seed_matters(planted):
 @pytest.mark.parametrize("threads", [2, 4])
 def test_mean_loss_agrees_across_thread_counts(planted, threads):
     """Hogwild: the loss is tallied per thread in float64 and summed, so it matches one thread's."""
-    import numba
-
     vocab, corpus = planted
     one = train(vocab, corpus, TrainConfig(threads=1, **CONFIG))
     many = train(vocab, corpus, TrainConfig(threads=threads, **CONFIG))
-    assert numba.get_num_threads() == threads
+    assert (one.threads, many.threads) == (1, threads)
     for e1, e2 in zip(one.epochs, many.epochs):
         assert e2.mean_loss == pytest.approx(e1.mean_loss, rel=0.03)
         assert e2.pairs == pytest.approx(e1.pairs, rel=0.02)

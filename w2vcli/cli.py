@@ -240,7 +240,6 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
     if save_model:
         check_writable(os.path.join(save_model, "model.json") if os.path.isdir(save_model)
                        else save_model)
-    _raise_thread_limit(threads)
 
     from w2vcli.corpus import read_corpus
     from w2vcli.tokenize import make_tokenizer
@@ -433,14 +432,6 @@ def _options_from_model(saved, options: dict, given: set[str], resume: bool) -> 
                 f"the saved model has {name} {value}; continue it with that, or train anew",
                 param_hint="--" + name)
     return merged
-
-
-def _raise_thread_limit(threads: int | None) -> None:
-    """Let Numba start more threads than cores if asked (its pool size is fixed at import)."""
-    if threads and "numba" not in sys.modules:
-        current = int(os.environ.get("NUMBA_NUM_THREADS", 0) or 0)
-        if threads > max(current, os.cpu_count() or 1):
-            os.environ["NUMBA_NUM_THREADS"] = str(threads)
 
 
 class _TrainingProgress:

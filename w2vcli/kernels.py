@@ -3,9 +3,9 @@ or the exact softmax.
 
 Kernels take arrays and scalars and update the weight matrices in place; Python
 (:mod:`w2vcli.train`) owns epochs, the learning-rate schedule, progress and errors. One call of a
-batch kernel (:func:`batch_kernel`) trains a batch of sentences: ``prange`` over per-thread
-chunks of the batch, each updating the shared float32 matrices without locks (Hogwild, Recht et
-al. 2011, as word2vec.c and gensim do). With one chunk (``--threads 1``) the result is a
+batch kernel (:func:`batch_kernel`) trains a batch of sentences: one thread per chunk of the
+batch, each running compiled code that releases the GIL and updates the shared float32 matrices
+without locks (Hogwild, Recht et al. 2011, as word2vec.c and gensim do). With one chunk (``--threads 1``) the result is a
 deterministic function of the seed.
 
 Skip-gram with negative sampling has three update rules (``--kernel``). In all three, as in
@@ -59,11 +59,13 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from w2vcli import simd
 from w2vcli.modes import KERNELS
@@ -705,66 +707,92 @@ def _block_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, table
 
 
 # ---------------------------------------------------------------------------------------------
-# Batch kernels, compiled per (rule, dimension). Each factory's kernel names only the chunk
-# function it runs: Numba inlines every ``inline="always"`` call it sees before pruning dead
-# branches, so one kernel for all modes would take much longer to compile.
+# Batch kernels: one compiled chunk function per (rule, dimension), run on a thread per chunk.
+# Each factory's function names only the chunk walker it runs: Numba inlines every
+# ``inline="always"`` call it sees before pruning dead branches, so one function for all modes
+# would take much longer to compile. Threads are Python threads running ``nogil`` compiled code
+# rather than ``prange``: Numba's parallel pipeline took about three times as long to compile
+# the same walker.
 
 #: Columns of the statistics a batch kernel returns, per chunk.
 STAT_LOSS, STAT_PREDICTIONS, STAT_FLOPS = 0, 1, 2
 
 
-def _make_combined_kernel(dim: int, probe: int = 0) -> Callable:
-    @njit(parallel=True, nogil=True, fastmath=FASTMATH, cache=True)
-    def sg_ns_combined(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params):
-        n_chunks = chunk_starts.shape[0] - 1
-        stats = np.zeros((n_chunks, 3), dtype=np.float64)
-        for t in prange(n_chunks):
-            loss, pairs, flops = _combined_chunk(w_in, w_out, ids, sentence_ends, chunk_starts,
-                                                 keep_prob, tables, params, t, dim, probe)
-            stats[t, 0] = loss
-            stats[t, 1] = pairs
-            stats[t, 2] = flops
-        return stats
+def _make_combined_chunk(dim: int, probe: int = 0) -> Callable:
+    @njit(nogil=True, fastmath=FASTMATH, cache=True)
+    def sg_ns_combined(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params,
+                       t):
+        return _combined_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables,
+                               params, t, dim, probe)
 
     return sg_ns_combined
 
 
-def _make_pair_kernel(dim: int) -> Callable:
-    @njit(parallel=True, nogil=True, fastmath=FASTMATH, cache=True)
-    def sg_ns_pair(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params):
-        n_chunks = chunk_starts.shape[0] - 1
-        stats = np.zeros((n_chunks, 3), dtype=np.float64)
-        for t in prange(n_chunks):
-            loss, pairs, flops = _pair_chunk(w_in, w_out, ids, sentence_ends, chunk_starts,
-                                             keep_prob, tables, params, t, dim)
-            stats[t, 0] = loss
-            stats[t, 1] = pairs
-            stats[t, 2] = flops
-        return stats
+def _make_pair_chunk(dim: int) -> Callable:
+    @njit(nogil=True, fastmath=FASTMATH, cache=True)
+    def sg_ns_pair(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params, t):
+        return _pair_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables,
+                           params, t, dim)
 
     return sg_ns_pair
 
 
-def _make_block_kernel(dim: int, cbow: bool, loss_kind: int) -> Callable:
-    @njit(parallel=True, nogil=True, fastmath=FASTMATH, cache=True)
-    def block_modes(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params):
-        n_chunks = chunk_starts.shape[0] - 1
-        stats = np.zeros((n_chunks, 3), dtype=np.float64)
-        for t in prange(n_chunks):
-            loss, pairs, flops = _block_chunk(w_in, w_out, ids, sentence_ends, chunk_starts,
-                                              keep_prob, tables, params, t, dim, cbow, loss_kind)
-            stats[t, 0] = loss
-            stats[t, 1] = pairs
-            stats[t, 2] = flops
-        return stats
+def _make_block_chunk(dim: int, cbow: bool, loss_kind: int) -> Callable:
+    @njit(nogil=True, fastmath=FASTMATH, cache=True)
+    def block_modes(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params, t):
+        return _block_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables,
+                            params, t, dim, cbow, loss_kind)
 
     return block_modes
 
 
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """A process-wide pool of at least ``workers`` threads (grown, never shrunk)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL._max_workers < workers:
+            old = _POOL
+            _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="w2v-kernel")
+            if old is not None:
+                old.shutdown(wait=False)
+        return _POOL
+
+
+class BatchKernel:
+    """A compiled chunk function run over the chunks of a batch, one thread per chunk.
+
+    Calling it trains a batch (see :func:`batch_kernel` for the arguments) and returns float64
+    ``(T, 3)`` statistics. Chunk 0 runs in the calling thread and the others in a pool of
+    threads; the compiled code releases the GIL, so they run in parallel (Hogwild). With one
+    chunk nothing else runs, so the result is a deterministic function of the arguments.
+    """
+
+    def __init__(self, chunk: Callable) -> None:
+        self.chunk = chunk
+
+    def __call__(self, w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables,
+                 params) -> np.ndarray:
+        n_chunks = len(chunk_starts) - 1
+        stats = np.zeros((n_chunks, 3), dtype=np.float64)
+        args = (w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params)
+        others = []
+        if n_chunks > 1:
+            pool = _pool(n_chunks - 1)
+            others = [pool.submit(self.chunk, *args, t) for t in range(1, n_chunks)]
+        if n_chunks:
+            stats[0] = self.chunk(*args, 0)
+        for t, future in enumerate(others, start=1):
+            stats[t] = future.result()
+        return stats
+
+
 @functools.lru_cache(maxsize=None)
 def batch_kernel(dim: int, model: str = "sg", loss: str = "ns",
-                 kernel: str = "context-combining", probe: int = 0
-                 ) -> Callable[..., np.ndarray]:
+                 kernel: str = "context-combining", probe: int = 0) -> BatchKernel:
     """The batch kernel for vector dimension ``dim``, ``model`` (sg, cbow), ``loss`` (ns, hs,
     softmax) and, for skip-gram with negative sampling, update rule ``kernel`` (one of
     :data:`KERNELS`).
@@ -806,9 +834,10 @@ def batch_kernel(dim: int, model: str = "sg", loss: str = "ns",
         raise KeyError(kernel)
     if _MODEL_CODES[model] == SG and _LOSS_CODES[loss] == NS:
         if kernel != "pair":  # hogbatch is context combining with groups of one (params.group)
-            return _make_combined_kernel(int(dim), int(probe))
-        return _make_pair_kernel(int(dim))
-    return _make_block_kernel(int(dim), _MODEL_CODES[model] == CBOW, _LOSS_CODES[loss])
+            return BatchKernel(_make_combined_chunk(int(dim), int(probe)))
+        return BatchKernel(_make_pair_chunk(int(dim)))
+    return BatchKernel(_make_block_chunk(int(dim), _MODEL_CODES[model] == CBOW,
+                                         _LOSS_CODES[loss]))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -214,6 +214,7 @@ class TrainResult:
         seconds: wall time of training, excluding corpus reading and JIT loading.
         compile_seconds: time to load (or compile) the Numba kernel.
         words: in-vocabulary tokens trained, all epochs.
+        threads: threads that trained (one chunk of every batch each).
     """
 
     w_in: np.ndarray
@@ -222,6 +223,7 @@ class TrainResult:
     seconds: float = 0.0
     compile_seconds: float = 0.0
     words: int = 0
+    threads: int = 1
 
     @property
     def words_per_sec(self) -> float:
@@ -338,20 +340,6 @@ def _batch_seed(seed: int, epoch: int, batch: int) -> int:
     return int(state >> np.uint64(1))
 
 
-def set_threads(threads: int | None) -> int:
-    """Set Numba's worker thread count; returns the count used.
-
-    ``None`` means all cores. More threads than ``NUMBA_NUM_THREADS`` (fixed when numba is first
-    imported) is capped there; :mod:`w2vcli.cli` raises that limit before importing numba.
-    """
-    import numba
-
-    limit = numba.config.NUMBA_NUM_THREADS
-    count = limit if threads is None else min(threads, limit)
-    numba.set_num_threads(count)
-    return count
-
-
 def train(
     vocab: Vocab,
     corpus: Corpus,
@@ -400,7 +388,6 @@ def train(
     tables = output_tables(vocab, config)
     batch_kernel = kernels.batch_kernel(config.dim, config.model, config.loss, config.kernel)
     threads = config.threads or os.cpu_count() or 1
-    set_threads(threads)
     out_rows = config.output_rows(len(vocab))
     if weights is None:
         w_in, w_out = init_weights(len(vocab), config.dim, config.seed, out_rows)
@@ -446,7 +433,8 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
     t0 = time.perf_counter()
     # Load or compile the kernel on an empty batch (it trains nothing).
     call(np.zeros(1, np.int32), np.ones(1, np.int64), np.zeros(threads + 1, np.int64), 0, 0)
-    result = TrainResult(w_in=w_in, w_out=w_out, compile_seconds=time.perf_counter() - t0)
+    result = TrainResult(w_in=w_in, w_out=w_out, compile_seconds=time.perf_counter() - t0,
+                         threads=threads)
 
     batches = corpus.plan(BATCH_WORDS_PER_THREAD * threads)
     ids_buffer = None
