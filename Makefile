@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 W2V    := $(BIN)/w2v
 SHARED ?= ../shared
 
-.PHONY: demo test bench bench-threads bench-scale clean
+.PHONY: demo test bench bench-kernel bench-threads bench-scale clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,14 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/compare.py
 
-## bench-threads: kernel words/s against thread count, and JIT compile time cold and warm
+## bench-kernel: every kernel's words/s, FLOPs and fraction of the GEMM peak at 1 and 2 threads,
+## where the time per word goes, and JIT compile time cold and warm
+bench-kernel: $(VENV)/.installed
+	$(BIN)/python benchmarks/kernel.py
+
+## bench-threads: the default kernel's words/s from 1 thread to all cores
 bench-threads: $(VENV)/.installed
-	$(BIN)/python benchmarks/threads.py
+	$(BIN)/python benchmarks/kernel.py --threads all --modes sg-ns --no-breakdown --no-compile
 
 ## bench-scale: words/s and peak RSS at 1M and 100M tokens
 bench-scale: $(VENV)/.installed

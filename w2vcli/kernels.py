@@ -608,31 +608,48 @@ _LOSS_CODES = {"ns": NS, "hs": HS, "softmax": SOFTMAX}
 @njit(inline="always")
 def _combined_chunk(w_in, w_out, ids, sentence_ends, chunk_starts, keep_prob, tables, params, t,
                     dim, probe):
-    """Skip-gram, negative sampling, context combining: one update per group of centre words."""
+    """Skip-gram, negative sampling, context combining: one update per group of centre words.
+
+    The noise words of each group are drawn one group ahead, and the rows the next group will
+    need for the first time (its noise words, its centre words' output rows, the input rows
+    entering its windows) are prefetched while this group trains, so that rows of a large
+    vocabulary arrive from memory while the arithmetic runs.
+    """
     n_neg = params.negative
     group = params.group
+    window = params.window
     state = _chunk_state(params, t)
     sen = np.empty(_max_sentence(sentence_ends, chunk_starts), dtype=np.int32)
     starts = np.empty(group, dtype=np.int64)
     stops = np.empty(group, dtype=np.int64)
-    masks = np.empty(group + 2 * params.window, dtype=np.uint64)
+    masks = np.empty(group + 2 * window, dtype=np.uint64)
     noise = np.empty(n_neg, dtype=np.int32)
+    noise_next = np.empty(n_neg, dtype=np.int32)
     matches = np.empty(n_neg, dtype=np.uint64)
-    scratch = _group_scratch(group + 2 * params.window, group, n_neg)
+    scratch = _group_scratch(group + 2 * window, group, n_neg)
     out_grad = np.empty((group + n_neg, dim), dtype=np.float32)
     loss = 0.0
     pairs = 0
     flops = 0
-    if probe & PROBE_FIXED_NOISE:
-        state = _draw_negatives(state, tables, noise, n_neg)
+    state = _draw_negatives(state, tables, noise_next, n_neg)
     for s in range(chunk_starts[t], chunk_starts[t + 1]):
         state, n, alpha = _sentence(ids, sentence_ends, s, keep_prob, params, sen, state)
         for g0 in range(0, n, group):
             gn = min(group, n - g0)
             state, lo, rows = _group_windows(sen, n, g0, gn, params, starts, stops, masks, state)
             if not probe & PROBE_FIXED_NOISE:
-                state = _draw_negatives(state, tables, noise, n_neg)
+                noise[:] = noise_next
+                state = _draw_negatives(state, tables, noise_next, n_neg)
+            elif g0 == 0 and s == chunk_starts[t]:
+                noise[:] = noise_next
             _noise_matches(sen, g0, gn, noise, matches)
+            if not probe & PROBE_WALK:
+                for k in range(n_neg):
+                    simd.prefetch_row(w_out, noise_next[k] * dim, dim)
+                for q in range(g0 + gn, min(n, g0 + 2 * gn)):
+                    simd.prefetch_row(w_out, sen[q] * dim, dim)
+                for q in range(g0 + gn + window, min(n, g0 + 2 * gn + window)):
+                    simd.prefetch_row(w_in, sen[q] * dim, dim)
             group_loss, group_pairs, group_flops = _combined_group(
                 w_in, w_out, sen, g0, gn, lo, rows, starts, stops, masks, noise, matches, alpha,
                 scratch, out_grad, dim, probe)

@@ -212,18 +212,23 @@ class TrainResult:
         w_out: float32 ``(V, d)`` outside (output) vectors.
         epochs: per-epoch statistics.
         seconds: wall time of training, excluding corpus reading and JIT loading.
+        cpu_seconds: CPU time of the process (all threads) over the same span.
         compile_seconds: time to load (or compile) the Numba kernel.
         words: in-vocabulary tokens trained, all epochs.
         threads: threads that trained (one chunk of every batch each).
+        flops: floating-point operations the kernel performed (an FMA counts two), counted by
+            the kernel from the work it did.
     """
 
     w_in: np.ndarray
     w_out: np.ndarray
     epochs: list[EpochStats] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     compile_seconds: float = 0.0
     words: int = 0
     threads: int = 1
+    flops: float = 0.0
 
     @property
     def words_per_sec(self) -> float:
@@ -349,6 +354,7 @@ def train(
     weights: tuple[np.ndarray, np.ndarray] | None = None,
     start: Position | None = None,
     on_epoch: Callable[[EpochStats, np.ndarray, np.ndarray], None] | None = None,
+    batch_kernel=None,
 ) -> TrainResult:
     """Train word2vec (Mikolov et al. 2013) on an encoded corpus.
 
@@ -365,6 +371,8 @@ def train(
             an uninterrupted run, so with one thread the result is bit-for-bit the same.
         on_epoch: called after every epoch with its statistics and the weights (to save a
             checkpoint); exceptions it raises stop training.
+        batch_kernel: a :class:`w2vcli.kernels.BatchKernel` to train with instead of
+            ``kernels.batch_kernel(config...)`` (the roofline benchmark's ablations).
 
     Ctrl-C (SIGINT) in the main thread does not stop a batch half-way: training stops after
     the batch in progress (well under a second) and raises :class:`TrainingInterrupted` with
@@ -386,7 +394,8 @@ def train(
     if weights is None:
         check_memory(len(vocab), config)
     tables = output_tables(vocab, config)
-    batch_kernel = kernels.batch_kernel(config.dim, config.model, config.loss, config.kernel)
+    if batch_kernel is None:
+        batch_kernel = kernels.batch_kernel(config.dim, config.model, config.loss, config.kernel)
     threads = config.threads or os.cpu_count() or 1
     out_rows = config.output_rows(len(vocab))
     if weights is None:
@@ -426,7 +435,7 @@ def train(
 
 def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, on_epoch, stop):
     """The epoch loop of :func:`train`, with Ctrl-C turned into :class:`TrainingInterrupted`."""
-    from w2vcli.kernels import STAT_LOSS, STAT_PREDICTIONS
+    from w2vcli.kernels import STAT_FLOPS, STAT_LOSS, STAT_PREDICTIONS
 
     n_words = len(corpus)
     total_words = n_words * config.epochs
@@ -439,6 +448,7 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
     batches = corpus.plan(BATCH_WORDS_PER_THREAD * threads)
     ids_buffer = None
     began = time.perf_counter()
+    began_cpu = time.process_time()
     first_done = (position.epoch - 1) * n_words + (
         corpus.sentence_start(int(batches[position.batch])) if position.epoch <= config.epochs else 0
     )
@@ -465,6 +475,7 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
                 )
             position.loss += batch_loss
             position.pairs += int(stats[:, STAT_PREDICTIONS].sum())
+            result.flops += float(stats[:, STAT_FLOPS].sum())
             position.batch = b + 1
             done += len(ids)
             alpha = _alpha_at(config, done, total_words)
@@ -484,6 +495,7 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
                 )
             if stop.requested:
                 result.seconds = time.perf_counter() - began
+                result.cpu_seconds = time.process_time() - began_cpu
                 result.words = done - first_done
                 raise TrainingInterrupted(Position(**vars(position)), done, total_words,
                                           w_in, w_out, result)
@@ -505,6 +517,7 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
         if on_epoch is not None:
             on_epoch(stats_epoch, w_in, w_out)
     result.seconds = time.perf_counter() - began
+    result.cpu_seconds = time.process_time() - began_cpu
     result.words = done - first_done
     return result
 
