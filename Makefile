@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 W2V    := $(BIN)/w2v
 SHARED ?= ../shared
 
-.PHONY: demo test bench bench-kernel bench-threads bench-scale clean
+.PHONY: demo test bench bench-kernel bench-threads bench-scale bench-vocab clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ bench-threads: $(VENV)/.installed
 ## bench-scale: words/s and peak RSS at 1M and 100M tokens
 bench-scale: $(VENV)/.installed
 	$(BIN)/python benchmarks/scale.py
+
+## bench-vocab: w2v against word2vec.c and gensim on a generated 24M-token, 347k-word Zipf corpus
+## (dim 300, 1 epoch): words/s and peak RSS when the model no longer fits in cache
+bench-vocab: $(VENV)/.installed
+	$(BIN)/python benchmarks/zipf.py
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache

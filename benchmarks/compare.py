@@ -26,12 +26,15 @@ What it does, in order:
    trainer's own, from start-up to the vectors written. This harness forks nothing big itself: a forked child
    inherits its parent's peak RSS on Linux, and ``time`` is tiny.
 5. Scores every output with one evaluator, w2v's own (``w2vcli.evaluate``): analogy accuracy on
-   questions-words.txt (restrict_vocab 30000) and Spearman's rho on WordSim353.
+   questions-words.txt (restrict_vocab 30000) and Spearman's rho on WordSim353; with
+   ``--no-quality`` (a generated corpus, whose vectors mean nothing) it only reads the output's
+   header (vocabulary size).
 6. Prints, per mode, a table of medians over the repeats, ratio lines, and notes (warnings in
    the trainers' logs, sanity checks); with several modes, then a summary table (mode x
    trainer, and w2v against word2vec.c of the same mode); writes ``benchmarks/out/compare.txt``
    (the printed report) and ``benchmarks/out/compare.json`` (modes, settings, environment and
-   every run).
+   every run); ``--report NAME`` names them ``NAME.txt`` / ``NAME.json`` and keeps the logs in
+   ``out/logs-NAME/``, so another benchmark that drives this one leaves ``make bench``'s alone.
 
 Words/s is the corpus's whitespace tokens x epochs / wall seconds, the same numerator for every
 trainer. Compare figures within one run only: run-to-run noise on the 2-core machine is 4-17%.
@@ -537,6 +540,13 @@ def score(path: Path, questions: Path, wordsim: Path) -> dict:
     }
 
 
+def header_only(path: Path) -> dict:
+    """What ``--no-quality`` records of an output: its vocabulary size, from the header."""
+    from w2vcli.io import read_header
+
+    return {"vocab": read_header(path)[0], "has_eos": False}
+
+
 def warm_w2v(trainers: list[Trainer], corpus: PreparedCorpus, s: Settings, work: Path,
              timeout: float) -> list[dict]:
     """Run each w2v row once, untimed, on a tiny corpus so its Numba kernel is compiled/cached."""
@@ -648,6 +658,8 @@ def build_report(summary: list[dict], header: list[str], notes: list[str],
             lines.append(f"{mine['trainer']} peak RSS / peer's: " + ", ".join(
                 f"{p['trainer']} {mine['peak_rss_mib'] / p['peak_rss_mib']:.2f}x" for p in peers))
         for mine in ours:
+            if all(r["analogy"] is None and r["ws353_rho"] is None for r in summary):
+                break  # not scored (--no-quality)
             parts = []
             for key, name in (("analogy", "analogy"), ("ws353_rho", "WS353 rho")):
                 scored = [p for p in peers if p[key] is not None]
@@ -823,6 +835,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--only", metavar="LABELS",
                    help="comma-separated rows to run, e.g. 'w2v,word2vec.c'; default: all")
     p.add_argument("--timeout", type=float, default=1800, help="seconds per training run")
+    p.add_argument("--no-quality", action="store_true",
+                   help="do not score the vectors (for a generated corpus, whose vectors mean "
+                        "nothing); only their vocabulary size is read")
+    p.add_argument("--report", default="compare", metavar="NAME",
+                   help="name of the report files in benchmarks/out/ (NAME.txt, NAME.json) and "
+                        "of the logs folder (out/logs-NAME/ unless NAME is compare)")
     p.add_argument("--keep-vectors", action="store_true",
                    help="keep each trainer's last vectors in benchmarks/out/vectors/")
     args = p.parse_args(argv)
@@ -843,6 +861,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error("--alpha must be positive")
     if args.sample < 0:
         p.error("--sample must be 0 or positive")
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", args.report):
+        p.error("--report: use letters, digits, '.', '_' or '-' only")
     return args
 
 
@@ -883,7 +903,7 @@ def main(argv: list[str] | None = None) -> int:
         source = resolve_data_path(args.corpus)
         eval_dir = resolve_data_path(EVAL_DIR)
         questions, wordsim = eval_dir / QUESTIONS, eval_dir / WORDSIM
-        for path in (questions, wordsim):
+        for path in () if args.no_quality else (questions, wordsim):
             if not path.is_file():
                 raise BenchError(f"evaluation file {path} not found (expected in {EVAL_DIR} "
                                  "from the project root)")
@@ -895,7 +915,7 @@ def main(argv: list[str] | None = None) -> int:
     err.print(f"Corpus: {corpus.words:,} words ({'reused' if corpus.reused else 'written'}: "
               f"{corpus.plain.name}, {corpus.lines.name})")
 
-    logs = OUT_DIR / "logs"
+    logs = OUT_DIR / ("logs" if args.report == "compare" else f"logs-{args.report}")
     vectors = OUT_DIR / "vectors"
     for folder in (logs, vectors):
         folder.mkdir(parents=True, exist_ok=True)
@@ -962,7 +982,8 @@ def main(argv: list[str] | None = None) -> int:
                     err.print(f"[red]failed[/red]: {run.error}")
                     continue
                 try:
-                    scores = score(out, questions, wordsim)
+                    scores = (header_only(out) if args.no_quality
+                              else score(out, questions, wordsim))
                 except Exception as exc:  # a bad output file is this trainer's failure only
                     run.error = f"scoring failed: {exc}"
                     err.print(f"[red]failed[/red]: {run.error}")
@@ -974,9 +995,10 @@ def main(argv: list[str] | None = None) -> int:
                 run.ok = True
                 if not args.keep_vectors:
                     out.unlink(missing_ok=True)
+                quality = ("" if args.no_quality else
+                           f", analogy {run.analogy:.4f}, rho {run.ws353_rho:.4f}")
                 err.print(f"{run.wall_s:.2f} s, {run.words_per_sec:,.0f} words/s, "
-                          f"{run.peak_rss_mib:,.0f} MiB, analogy {run.analogy:.4f}, "
-                          f"rho {run.ws353_rho:.4f}")
+                          f"{run.peak_rss_mib:,.0f} MiB{quality}")
     elapsed = time.perf_counter() - t_start
 
     env = environment(peers)
@@ -994,6 +1016,8 @@ def main(argv: list[str] | None = None) -> int:
         "writing);",
         "words/s = corpus words x epochs / wall s. w2v reads whitespace tokens in "
         f"{SENTENCE_WORDS:,}-word sentences, like the peers.",
+        "Quality: not scored (--no-quality: on a generated corpus the vectors mean nothing, so "
+        "analogy and WS353 figures would be noise)." if args.no_quality else
         "Quality: w2v's evaluator on every output (questions-words.txt, restrict_vocab 30000; "
         "WordSim353 Spearman rho).",
     ]
@@ -1027,11 +1051,12 @@ def main(argv: list[str] | None = None) -> int:
     with open(os.devnull, "w") as devnull:
         recorder = Console(record=True, width=width, file=devnull, highlight=False)
         recorder.print(report)
-        (OUT_DIR / "compare.txt").write_text(recorder.export_text())
-    (OUT_DIR / "compare.json").write_text(json.dumps({
+        (OUT_DIR / f"{args.report}.txt").write_text(recorder.export_text())
+    (OUT_DIR / f"{args.report}.json").write_text(json.dumps({
         "modes": args.modes,
         "settings": {mode: asdict(s) for mode, s in settings.items()},
         "repeats": args.repeats,
+        "quality_scored": not args.no_quality,
         "corpus": {"source": str(corpus.source), "plain": str(corpus.plain),
                    "lines": str(corpus.lines), "words": corpus.words},
         "environment": env,
@@ -1044,7 +1069,7 @@ def main(argv: list[str] | None = None) -> int:
         "notes": all_notes,
         "seconds": round(elapsed, 1),
     }, indent=2))
-    err.print(f"Wrote {OUT_DIR / 'compare.txt'} and {OUT_DIR / 'compare.json'}")
+    err.print(f"Wrote {OUT_DIR / (args.report + '.txt')} and {OUT_DIR / (args.report + '.json')}")
     return 0
 
 
