@@ -240,15 +240,58 @@ def init_weights(vocab_size: int, dim: int, seed: int, output_rows: int | None =
     """word2vec.c's initialisation: input vectors uniform in [-0.5/d, 0.5/d], output zeros.
 
     (All-zero input vectors would never move: every gradient is a product with a zero vector.)
+    ``w_in`` is ``(u - 0.5) / d`` for ``u`` uniform float32 draws of
+    ``numpy.random.default_rng(seed)``, computed in place in float32: the values are the same
+    bits for a given seed as the expression computed out of place, without its ``V x d``
+    temporaries (400 MB each at 350k words x 300 dims). ``w_out`` is ``np.zeros``: its pages are
+    mapped on first write, so it costs memory only as training touches its rows.
 
     Returns:
         ``(w_in, w_out)``: float32 ``(V, d)`` and ``(output_rows, d)`` (default ``V``),
         C-contiguous.
     """
     rng = np.random.default_rng(seed)
-    w_in = (rng.random((vocab_size, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+    w_in = rng.random((vocab_size, dim), dtype=np.float32)
+    w_in -= np.float32(0.5)
+    w_in /= np.float32(dim)
     rows = vocab_size if output_rows is None else output_rows
     return w_in, np.zeros((rows, dim), dtype=np.float32)
+
+
+#: Elements one step of :func:`all_finite` looks at: bounds its temporary to 1 MiB.
+_FINITE_BLOCK = 1 << 20
+
+
+def all_finite(a: np.ndarray) -> bool:
+    """Whether every value of the float array ``a`` (any shape) is finite (no NaN, no inf).
+
+    Checks ``_FINITE_BLOCK`` elements at a time, so the boolean temporary is 1 MiB however large
+    ``a`` is (``np.isfinite(a).all()`` would make one of ``a.size`` bytes: 100 MB for a
+    350k x 300 matrix), and stops at the first block with a non-finite value.
+    """
+    flat = a.reshape(-1)  # a view for the C-contiguous weights (a copy only for other layouts)
+    return all(bool(np.isfinite(flat[i:i + _FINITE_BLOCK]).all())
+               for i in range(0, flat.size, _FINITE_BLOCK))
+
+
+def release_free_memory() -> None:
+    """Hand memory the process has freed but still holds back to the operating system.
+
+    Reading a corpus frees much more than it keeps (the counts of every distinct word, lists of
+    ids); glibc keeps freed heap blocks mapped, so they stay in the resident set and add to the
+    peak once the weights are allocated. ``malloc_trim(0)`` releases the free pages of every
+    heap (tens of MB on a large vocabulary). Elsewhere than glibc (macOS, musl) it does nothing.
+    Memory in CPython's small-object arenas that still hold a live object is not released.
+    """
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the C library the interpreter is linked with
+    except (OSError, AttributeError):
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    trim(0)
 
 
 def output_tables(vocab: Vocab, config: TrainConfig):
@@ -399,6 +442,7 @@ def train(
     threads = config.threads or os.cpu_count() or 1
     out_rows = config.output_rows(len(vocab))
     if weights is None:
+        release_free_memory()  # before the model: what reading the corpus freed
         w_in, w_out = init_weights(len(vocab), config.dim, config.seed, out_rows)
     else:
         w_in, w_out = weights
@@ -499,7 +543,7 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
                 result.words = done - first_done
                 raise TrainingInterrupted(Position(**vars(position)), done, total_words,
                                           w_in, w_out, result)
-        if not (np.isfinite(w_in).all() and np.isfinite(w_out).all()):
+        if not (all_finite(w_in) and all_finite(w_out)):
             raise TrainingDivergedError(
                 f"training diverged in epoch {epoch} (the weights became NaN or infinite); "
                 f"use a smaller --alpha than {config.alpha:g}"

@@ -1,0 +1,80 @@
+"""Memory of training and writing: same results, without whole-matrix temporaries.
+
+Allocation sizes are measured with :mod:`tracemalloc`, which sees NumPy's array buffers; they
+are deterministic, unlike resident-set figures or timings.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from w2vcli.train import all_finite, init_weights, release_free_memory
+
+
+def _peak_bytes(fn, *args, **kwargs):
+    """(result, peak bytes traced while ``fn`` ran, above what was allocated before)."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        result = fn(*args, **kwargs)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    return result, peak
+
+
+@pytest.mark.parametrize("seed", [1, 7, 123456789])
+@pytest.mark.parametrize("vocab_size,dim,out_rows", [(50, 8, None), (1000, 300, 999), (1, 1, 1)])
+def test_init_weights_bits_unchanged(seed, vocab_size, dim, out_rows):
+    # The out-of-place expression the initialisation always was: same bits for a seed, so
+    # `--threads 1 --seed S` runs stay reproducible across versions.
+    rng = np.random.default_rng(seed)
+    expected = (rng.random((vocab_size, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+    w_in, w_out = init_weights(vocab_size, dim, seed, out_rows)
+    assert w_in.dtype == np.float32 and w_in.flags.c_contiguous
+    assert w_in.tobytes() == expected.tobytes()
+    assert w_out.shape == (vocab_size if out_rows is None else out_rows, dim)
+    assert w_out.dtype == np.float32 and w_out.flags.c_contiguous and not w_out.any()
+    assert np.abs(w_in).max() <= 0.5 / dim
+
+
+def test_init_weights_makes_no_matrix_temporaries():
+    vocab_size, dim = 4000, 250  # 4 MB per matrix
+    matrix = vocab_size * dim * 4
+    (w_in, w_out), peak = _peak_bytes(init_weights, vocab_size, dim, 1)
+    # The two results and small change; an out-of-place (u - 0.5) / d would add a matrix.
+    assert peak < 2 * matrix + matrix // 4
+    del w_in, w_out
+
+
+def test_all_finite_finds_any_non_finite_value():
+    a = np.zeros((3000, 700), dtype=np.float32)  # 2.1M values: several blocks
+    assert all_finite(a)
+    for value in (np.nan, np.inf, -np.inf):
+        for where in ((0, 0), (1500, 3), (2999, 699)):
+            a[where] = value
+            assert not all_finite(a)
+            a[where] = 0
+    assert all_finite(np.zeros((0, 5), dtype=np.float32))
+    assert all_finite(np.full((4, 4), np.finfo(np.float32).max, dtype=np.float32))
+    b = np.ones((200, 300), dtype=np.float32)[:, ::2]  # not contiguous
+    assert all_finite(b)
+    b[-1, -1] = np.nan
+    assert not all_finite(b)
+
+
+def test_all_finite_temporary_is_bounded():
+    a = np.zeros((4096, 1024), dtype=np.float32)  # 4.2M values
+    ok, peak = _peak_bytes(all_finite, a)
+    assert ok
+    assert peak < (1 << 20) + (1 << 16)  # one block's booleans, not a.size bytes
+
+
+def test_release_free_memory_is_harmless():
+    release_free_memory()
+    release_free_memory()
+
