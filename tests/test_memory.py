@@ -11,6 +11,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from w2vcli.io import load_word2vec_format, save_word2vec_format, write_vectors
+from w2vcli.keyedvectors import KeyedVectors
 from w2vcli.train import all_finite, init_weights, release_free_memory
 
 
@@ -77,4 +79,40 @@ def test_all_finite_temporary_is_bounded():
 def test_release_free_memory_is_harmless():
     release_free_memory()
     release_free_memory()
+
+
+def _words(n):
+    return [f"w{i}" for i in range(n)]
+
+
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("rows,dim", [(1, 1), (5, 3), (2500, 300)])
+def test_write_vectors_same_file_as_save_word2vec_format(tmp_path, binary, rows, dim):
+    rng = np.random.default_rng(rows)
+    vectors = rng.standard_normal((rows, dim)).astype(np.float32)
+    words = _words(rows)
+    write_vectors(tmp_path / "a", words, vectors, binary=binary)
+    save_word2vec_format(KeyedVectors(words, vectors), tmp_path / "b", binary=binary)
+    assert (tmp_path / "a").read_bytes() == (tmp_path / "b").read_bytes()
+    kv = load_word2vec_format(tmp_path / "a")
+    assert kv.index_to_key == words
+    np.testing.assert_array_equal(kv.vectors, vectors)
+
+
+def test_write_vectors_rejects_a_mismatch(tmp_path):
+    with pytest.raises(ValueError, match="one row per word"):
+        write_vectors(tmp_path / "v.txt", _words(3), np.zeros((4, 2), np.float32))
+    with pytest.raises(ValueError, match="one row per word"):
+        write_vectors(tmp_path / "v.txt", _words(3), np.zeros(3, np.float32))
+    assert not (tmp_path / "v.txt").exists()
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_write_vectors_holds_no_copy_of_the_matrix(tmp_path, binary):
+    rows, dim = 20000, 200  # 16 MB of float32; about 40 MB as text
+    vectors = np.random.default_rng(0).standard_normal((rows, dim)).astype(np.float32)
+    words = _words(rows)
+    write_vectors(tmp_path / "warm", words[:2], vectors[:2], binary=binary)  # compile first
+    _, peak = _peak_bytes(write_vectors, tmp_path / "v", words, vectors, binary=binary)
+    assert peak < 6 << 20  # a few MiB of text in flight, whatever the matrix's size
 

@@ -355,11 +355,11 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
                           "work).")
         ctx.exit(130)
 
-    from w2vcli.io import save_word2vec_format
-    from w2vcli.keyedvectors import KeyedVectors
+    from w2vcli.io import write_vectors
 
-    save_word2vec_format(KeyedVectors(vocab.words, result.w_in, vocab.counts), output,
-                         binary=fmt == "binary")
+    if not save_model:  # nothing else needs w_out (V x d): free it before writing
+        result.w_out = weights = saved = None
+    write_vectors(output, vocab.words, result.w_in, binary=fmt == "binary")
     if not result.epochs:
         console.print(f"Nothing to train: the checkpoint already has all {config.epochs} epochs. "
                       f"Wrote {output} ({fmt}).")

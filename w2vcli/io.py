@@ -44,7 +44,7 @@ import contextlib
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO, Literal
@@ -67,12 +67,14 @@ __all__ = [
     "save_word2vec_format",
     "sniff_format",
     "vectors_path_kind",
+    "write_vectors",
 ]
 
 VectorsFormat = Literal["text", "binary"]
 
 _WHITESPACE = (" ", "\t", "\n", "\r", "\x0b", "\x0c")  # what bytes.split() splits on
-_CHUNK_ROWS = 1024  # rows formatted per write: bounds the transient memory to a few MB
+_CHUNK_ROWS = 1024  # at most this many rows formatted per write ...
+_CHUNK_BYTES = 1 << 20  # ... and about this many bytes of text: bounds the transient memory
 _PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
 _SNIFF_BYTES = 1 << 20  # how much of the first record format detection looks at
 _HEADER_BYTES = 1 << 16  # a header line longer than this is reported as a bad header
@@ -179,7 +181,7 @@ def atomic_output(
 # -- writing ----------------------------------------------------------------------------------
 
 
-def _check_savable_words(words: list[str]) -> None:
+def _check_savable_words(words: Sequence[str]) -> None:
     for i, w in enumerate(words):
         if not w or any(ch in w for ch in _WHITESPACE):
             raise W2VError(
@@ -193,11 +195,7 @@ def save_word2vec_format(
 ) -> None:
     """Write ``kv`` to ``path`` in word2vec.c's text (default) or binary format.
 
-    Text values are ``%.9g`` (exact float32 round trip), formatted in compiled code
-    (:mod:`w2vcli.textformat`); binary values are the float32 bytes,
-    little-endian, each record ending in ``"\\n"`` as word2vec.c writes. Row order is ``kv``'s
-    (most frequent first). The write is atomic (:func:`atomic_output`). A 70,000 x 100 model
-    takes about 1 s in text, well under that in binary.
+    Same as :func:`write_vectors` with ``kv``'s words and vectors (see there).
 
     Raises
     ------
@@ -205,15 +203,56 @@ def save_word2vec_format(
         If ``path`` cannot be written, or a word is empty or contains whitespace (it would
         corrupt the format).
     """
-    words = kv.index_to_key
+    write_vectors(path, kv.index_to_key, kv.vectors, binary=binary)
+
+
+def write_vectors(
+    path: str | os.PathLike[str], words: Sequence[str], vectors: np.ndarray,
+    binary: bool = False,
+) -> None:
+    """Write ``words`` and their ``vectors`` to ``path`` in word2vec.c's text or binary format.
+
+    Text values are ``%.9g`` (exact float32 round trip), formatted in compiled code
+    (:mod:`w2vcli.textformat`); binary values are the float32 bytes,
+    little-endian, each record ending in ``"\\n"`` as word2vec.c writes. Rows are written in
+    the order given (a vocabulary's: most frequent first). The write is atomic
+    (:func:`atomic_output`). A 70,000 x 100 model takes about 1 s in text, well under that in
+    binary.
+
+    Unlike building a :class:`~w2vcli.keyedvectors.KeyedVectors` to save it, this makes no
+    word index and no copy of the matrix (when it is C-contiguous float32, as training's is):
+    beyond the arrays given it holds a few MiB at a time (about 1 MiB of formatted text, in
+    up to three copies on its way to the file).
+
+    Parameters
+    ----------
+    words
+        The V words, row order; each non-empty and without whitespace.
+    vectors
+        float32 (or castable) array of shape (V, d).
+
+    Raises
+    ------
+    W2VError
+        If ``path`` cannot be written, or a word is empty or contains whitespace (it would
+        corrupt the format).
+    ValueError
+        If ``vectors`` is not 2-D with one row per word.
+    """
+    vectors = np.asarray(vectors)
+    if vectors.ndim != 2 or vectors.shape[0] != len(words):
+        raise ValueError(
+            f"{len(words)} words but vectors of shape {vectors.shape}; give one row per word"
+        )
     _check_savable_words(words)
-    n, d = kv.vectors.shape
+    n, d = vectors.shape
+    chunk = max(1, min(_CHUNK_ROWS, _CHUNK_BYTES // max(1, d * 16)))
     with atomic_output(path, "wb") as f:
         f.write(f"{n} {d}\n".encode("ascii"))
         if binary:
-            vectors = np.ascontiguousarray(kv.vectors, dtype="<f4")
-            for start in range(0, n, _CHUNK_ROWS):
-                stop = min(start + _CHUNK_ROWS, n)
+            vectors = np.ascontiguousarray(vectors, dtype="<f4")
+            for start in range(0, n, chunk):
+                stop = min(start + chunk, n)
                 f.write(
                     b"".join(
                         words[i].encode("utf-8") + b" " + vectors[i].tobytes() + b"\n"
@@ -224,10 +263,10 @@ def save_word2vec_format(
             # Formatting in compiled code: Python's '%.9g' would cost ~250 ns a value.
             from w2vcli.textformat import MAX_VALUE_BYTES, format_rows
 
-            vectors = np.ascontiguousarray(kv.vectors, dtype=np.float32)
-            buffer = np.empty(_CHUNK_ROWS * d * MAX_VALUE_BYTES + 1, dtype=np.uint8)
-            for start in range(0, n, _CHUNK_ROWS):
-                stop = min(start + _CHUNK_ROWS, n)
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+            buffer = np.empty(chunk * d * MAX_VALUE_BYTES + 1, dtype=np.uint8)
+            for start in range(0, n, chunk):
+                stop = min(start + chunk, n)
                 offsets = format_rows(vectors[start:stop], buffer).tolist()
                 text = buffer[: offsets[-1]].tobytes()
                 f.write(
