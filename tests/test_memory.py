@@ -116,3 +116,44 @@ def test_write_vectors_holds_no_copy_of_the_matrix(tmp_path, binary):
     _, peak = _peak_bytes(write_vectors, tmp_path / "v", words, vectors, binary=binary)
     assert peak < 6 << 20  # a few MiB of text in flight, whatever the matrix's size
 
+
+def _saved_model(tmp_path, words=4, dim=3):
+    from w2vcli.model import SavedModel, save_model
+
+    rng = np.random.default_rng(0)
+    model = SavedModel(_words(words), np.arange(words, 0, -1, dtype=np.int64),
+                       rng.standard_normal((words, dim)).astype(np.float32),
+                       rng.standard_normal((words, dim)).astype(np.float32),
+                       {"config": {"epochs": 2}, "epochs_done": 1})
+    save_model(tmp_path / "model", model)
+    return model
+
+
+def test_continuing_a_model_trains_its_arrays_in_place(tmp_path):
+    from w2vcli.model import continued_weights, load_model, resume_state
+    from w2vcli.train import TrainConfig
+    from w2vcli.vocab import Vocab
+
+    original = _saved_model(tmp_path)
+    saved = load_model(tmp_path / "model")
+    (w_in, w_out), position, _ = resume_state(saved, None, 2)
+    assert position.epoch == 2
+    assert w_in is saved.w_in and w_out is saved.w_out  # no second copy of the model
+    assert w_in.flags.writeable and w_in.flags.c_contiguous and w_in.dtype == np.float32
+    np.testing.assert_array_equal(w_in, original.w_in)
+    vocab = Vocab(list(saved.words), saved.counts)
+    w_in, w_out = continued_weights(saved, vocab, TrainConfig(dim=3))
+    assert w_in is saved.w_in and w_out is saved.w_out
+
+
+def test_continuing_a_mapped_model_copies_it(tmp_path):
+    from w2vcli.model import load_model, resume_state
+
+    original = _saved_model(tmp_path)
+    saved = load_model(tmp_path / "model", mmap=True)  # read-only mappings
+    (w_in, w_out), _, _ = resume_state(saved, None, 2)
+    assert w_in.flags.writeable and w_out.flags.writeable
+    assert not np.shares_memory(w_in, saved.w_in)
+    np.testing.assert_array_equal(w_out, original.w_out)
+    w_in += 1  # trainable; the file is untouched
+    np.testing.assert_array_equal(load_model(tmp_path / "model").w_in, original.w_in)
