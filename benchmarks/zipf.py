@@ -13,10 +13,10 @@ matrices take about 800 MB: rows are fetched from memory, and peak memory is mos
    ``1 / (r + shift) ** exponent`` (drawn by inverse CDF from ``numpy.random.default_rng(seed)``);
    sentences are gamma-distributed in length (mean about 22 tokens, 1-200). Words are distinct
    strings of consonant-vowel syllables, the rank written in bijective base 100, so frequent
-   words are short (``ba``, ``ka``; 2, 4 or 6 letters). The file, about 7 bytes per token, is
+   words are short (``ba``, ``ka``; 2, 4 or 6 letters). The file, about 5 bytes per token, is
    written to ``benchmarks/out/zipf/`` under a name derived from every generator parameter and
    reused while they are unchanged (a JSON stamp beside it keeps its figures). Generating 24M
-   tokens takes about 10 s. It prints the tokens, sentences, distinct words and the words kept
+   tokens takes about 6 s. It prints the tokens, sentences, distinct words and the words kept
    at ``--min-count``; it stops if fewer than :data:`MIN_KEPT` are kept.
 2. **Runs.** ``compare.py`` (by subprocess; its machinery, not a copy) trains ``w2v``,
    ``word2vec.c`` and ``gensim corpus_file`` on it, skip-gram negative sampling, dim 300, 1
@@ -254,7 +254,8 @@ def summary(report: dict, corpus_line: str) -> str:
         f"CPU: {env.get('cpu') or 'unknown'} ({env.get('cores')} cores)",
         corpus_line,
         f"Settings: skip-gram NS, dim {s['dim']}, window {s['window']}, neg {s['neg']}, "
-        f"sample {s['sample']:g}, min-count {s['min_count']}, {s['epochs']} epoch, "
+        f"sample {s['sample']:g}, min-count {s['min_count']}, {s['epochs']} "
+        f"epoch{'' if s['epochs'] == 1 else 's'}, "
         f"{s['threads']} threads; medians of {report['repeats']} interleaved repeats, whole "
         "process (start-up, vocabulary, training, writing text vectors).",
         "Quality not scored: the words of a random corpus carry no meaning, so analogy and "
