@@ -241,10 +241,11 @@ def init_weights(vocab_size: int, dim: int, seed: int, output_rows: int | None =
 
     (All-zero input vectors would never move: every gradient is a product with a zero vector.)
     ``w_in`` is ``(u - 0.5) / d`` for ``u`` uniform float32 draws of
-    ``numpy.random.default_rng(seed)``, computed in place in float32: the values are the same
-    bits for a given seed as the expression computed out of place, without its ``V x d``
-    temporaries (400 MB each at 350k words x 300 dims). ``w_out`` is ``np.zeros``: its pages are
-    mapped on first write, so it costs memory only as training touches its rows.
+    ``numpy.random.default_rng(seed)``, computed in place in float32: the same bits for a given
+    seed as the expression computed out of place, whose ``V x d`` temporaries (400 MB each at
+    350k words x 300 dims) only NumPy's elision of temporaries avoided, where it applies.
+    ``w_out`` is ``np.zeros``: its pages are mapped on first write, so it costs memory only as
+    training touches its rows.
 
     Returns:
         ``(w_in, w_out)``: float32 ``(V, d)`` and ``(output_rows, d)`` (default ``V``),
