@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 W2V    := $(BIN)/w2v
 SHARED ?= ../shared
 
-.PHONY: demo test bench bench-threads bench-scale clean
+.PHONY: demo test bench bench-threads bench-scale bench-encode clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench-threads: $(VENV)/.installed
 ## bench-scale: words/s and peak RSS at 1M and 100M tokens
 bench-scale: $(VENV)/.installed
 	$(BIN)/python benchmarks/scale.py
+
+## bench-encode: corpus reading and encoding, tokens/s and peak RSS, Python reference against compiled
+bench-encode: $(VENV)/.installed
+	$(BIN)/python benchmarks/encode.py
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache
