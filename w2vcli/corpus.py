@@ -267,35 +267,31 @@ def _encode_parallel(workdir: Path, paths, tokenizer, min_count, max_vocab, max_
         if counted.raw_tokens == 0:
             raise _no_tokens(paths, stats)
         if fixed_vocab is None:
-            vocab, remap = _from_counts(counted.words, counted.counts, min_count, max_vocab)
+            # Only the words that reach min_count can be kept, and the order of the others
+            # does not matter: the same vocabulary as from every word. When none reaches it,
+            # every word goes to from_counts, for its error message.
+            words = counted.select(min_count)
+            if len(words) == 0 or (max_vocab is not None and max_vocab < 1):
+                words = counted.select(1)
+            vocab, remap = Vocab.from_counts(words.words, words.counts, min_count, max_vocab)
+            maps = [(words, remap)]
         else:
-            vocab, remap = _against(fixed_vocab, counted.words, counted.counts, min_count,
-                                    update_vocab, counted.lookup(fixed_vocab.words))
-        n_tokens, n_sentences = counted.write(remap, max_sentence_length,
+            vocab = fixed_vocab
+            maps = [(counted.find(fixed_vocab.words), np.arange(len(fixed_vocab)))]
+            if update_vocab:
+                words = counted.select(min_count)
+                known = np.array([fixed_vocab.index.get(w, -1) for w in words.words],
+                                 dtype=np.int32)
+                vocab, remap = _against(fixed_vocab, words.words, words.counts, min_count,
+                                        True, known)
+                maps.append((words, remap))
+        n_tokens, n_sentences = counted.write(maps, max_sentence_length,
                                               workdir / "ids.i32", workdir / "ends.i64")
     finally:
         counted.close()
     if n_tokens == 0:
         raise _none_kept(fixed_vocab)
     return vocab, n_tokens, n_sentences, counted.raw_tokens
-
-
-def _from_counts(words: Sequence[str], counts: np.ndarray, min_count: int,
-                 max_vocab: int | None) -> tuple[Vocab, np.ndarray]:
-    """:meth:`Vocab.from_counts`, given only the words that can be kept.
-
-    Words seen fewer than ``min_count`` times are never kept and their order does not matter,
-    so the words that reach it, in their order, give the same vocabulary (decoding and sorting
-    a small part of a corpus's words); when none does, every word goes, for the same error.
-    """
-    candidates = np.flatnonzero(counts >= min_count)
-    if len(candidates) == 0 or (max_vocab is not None and max_vocab < 1):
-        return Vocab.from_counts(words, counts, min_count, max_vocab)
-    vocab, some = Vocab.from_counts([words[i] for i in candidates], counts[candidates],
-                                    min_count, max_vocab)
-    remap = np.full(len(counts), -1, dtype=np.int32)
-    remap[candidates] = some
-    return vocab, remap
 
 
 def _encode(workdir: Path, paths, tokenizer, min_count, max_vocab, max_sentence_length,

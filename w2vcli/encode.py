@@ -13,7 +13,7 @@ result for every input, using all cores:
   it cuts very long lines into are the same ("stream" reading).
 - **Workers** (``threads`` of them) tokenize and count chunks in compiled code (Numba, without
   the GIL) over the UTF-8 bytes, each into its own hash table of the words it has seen
-  (:class:`_Table`: open addressing on FNV-1a hashes, words stored as bytes, no Python object per
+  (:class:`_Table`: open addressing on a multiplicative hash, words stored as bytes, no Python object per
   word or token). A line made only of ASCII bytes is tokenized in compiled code, exactly as the
   ``words`` and ``whitespace`` tokenizers do it; any line with another byte is decoded and
   tokenized by the Python tokenizer itself (so Unicode case folding, NFC and the word pattern are
@@ -90,13 +90,16 @@ _CLASS = _byte_classes()
 _SIDE, _NTOK, _NBRK, _NUL, _HAS_TEXT, _MAX_RUN = range(6)
 _INFO = 6
 
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX = np.uint64(0xFF51AFD7ED558CCD)
+# Byte maps: ASCII lowercasing, and none.
+_SAME = np.arange(256, dtype=np.uint8)
+_FOLD = np.where((_SAME >= 65) & (_SAME <= 90), _SAME + 32, _SAME).astype(np.uint8)
 _ID_MASK = 0xFFFFFFFF
 #: Most slots a table may have: the 30 hash bits kept in a slot must give the slot's index.
 _MAX_SLOTS = 1 << 30
 _WORDS, _LOWER = 1, 2
+_COUNT, _FIND = 1, 2
 #: Tokens whose table slots are loaded together, so that their cache misses overlap, before any
 #: of them is looked up (on a corpus of 1.8M distinct words: 70 ns per token, against 82 one at
 #: a time; 16 and 64 measured no better).
@@ -209,14 +212,15 @@ def _scan(text, lines, out, flags):
 
 
 @njit(nogil=True, cache=True)
-def _add(src, spans, lower, tally, table, ids):
+def _add(src, spans, lower, mode, table, ids):
     """Look up (and insert) the words ``src[spans[j, 0]:spans[j, 1]]`` in ``table``.
 
     Args:
         src: uint8 bytes; spans: int64 ``(t, 2)``.
         lower: ASCII-lowercase the words (A-Z only: the Python tokenizers' tokens have none
             left when they lowercase, so this is a no-op on them).
-        tally: count the words (in ``table``'s counts, which must have room for ``meta[2]``).
+        mode: ``_COUNT``: count the words (in ``table``'s counts, which must have room for
+            ``meta[2]``); ``_FIND``: only look up (a word not there gets id -1); 0: neither.
         table: a :class:`_Table`'s arrays.
         ids: int32 ``(t,)``, out: each word's id (new words take the next ids, in order).
 
@@ -224,6 +228,9 @@ def _add(src, spans, lower, tally, table, ids):
         How many spans were done: ``t``, or fewer when the table is full (grow it, and call
         again with the rest).
     """
+    tally = (mode & _COUNT) != 0
+    find = (mode & _FIND) != 0
+    fold = _FOLD if lower else _SAME
     slots, starts, arena, counts, meta = table
     mask = slots.shape[0] - 1
     bits = 0
@@ -237,18 +244,21 @@ def _add(src, spans, lower, tally, table, ids):
     t = spans.shape[0]
     for first in range(0, t, _BATCH):
         last = min(first + _BATCH, t)
-        # FNV-1a hash and first 8 bytes of each word of the batch; load their slots.
+        # Hash (8 bytes at a time) and first 8 bytes of each word of the batch; load their
+        # slots.
         for j in range(first, last):
-            h = _FNV_OFFSET
+            a, b = spans[j, 0], spans[j, 1]
+            h = np.uint64(b - a) * _GOLDEN
             key = np.uint64(0)
-            for k in range(spans[j, 0], spans[j, 1]):
-                c = np.uint64(src[k])
-                if lower and c >= 65 and c <= 90:
-                    c += np.uint64(32)
-                h = (h ^ c) * _FNV_PRIME
-                if k - spans[j, 0] < 8:
-                    key |= c << np.uint64(8 * (k - spans[j, 0]))
-            h = (h ^ (h >> np.uint64(32))) * _GOLDEN
+            for block_start in range(a, b, 8):
+                block = np.uint64(0)
+                for k in range(block_start, min(block_start + 8, b)):
+                    block |= np.uint64(fold[src[k]]) << np.uint64(8 * (k - block_start))
+                if block_start == a:
+                    key = block
+                h = (h ^ block) * _MIX
+                h ^= h >> np.uint64(32)
+            h *= _GOLDEN
             hashes[j - first] = h
             keys[j - first] = np.int64(key)
             sink ^= slots[np.int64(h >> shift), 0]  # independent loads: their misses overlap
@@ -268,17 +278,15 @@ def _add(src, spans, lower, tally, table, ids):
                         break
                     s = starts[w]
                     k = 8 if starts[w + 1] - s == n else n + 1
-                    while k < n:
-                        c = src[a + k]
-                        if lower and c >= 65 and c <= 90:
-                            c += 32
-                        if arena[s + k] != c:
-                            break
+                    while k < n and arena[s + k] == fold[src[a + k]]:
                         k += 1
                     if k == n:
                         break
                     w = -1
                 pos = (pos + 1) & mask
+            if w < 0 and find:
+                ids[j] = -1
+                continue
             if w < 0:
                 w = meta[0]
                 s = starts[w]
@@ -286,10 +294,7 @@ def _add(src, spans, lower, tally, table, ids):
                     meta[1] = sink
                     return j
                 for k in range(n):
-                    c = src[a + k]
-                    if lower and c >= 65 and c <= 90:
-                        c += 32
-                    arena[s + k] = c
+                    arena[s + k] = fold[src[a + k]]
                 starts[w + 1] = s + n
                 slots[pos, 0] = (tag << 32) | w
                 slots[pos, 1] = key
@@ -410,15 +415,21 @@ class _Table:
     def arrays(self) -> tuple:
         return (self.slots, self.starts, self.arena, self.counts, self.meta)
 
-    def add(self, src: np.ndarray, spans: np.ndarray, lower: bool, tally: bool,
-            ids: np.ndarray) -> None:
+    def add(self, src: np.ndarray, spans: np.ndarray, ids: np.ndarray, lower: bool = False,
+            mode: int = 0) -> None:
         """Ids of the words ``src[spans[j, 0]:spans[j, 1]]`` into ``ids``, new words added,
         growing as needed (see :func:`_add`)."""
         done = 0
         while done < len(spans):
-            done += _add(src, spans[done:], lower, tally, self.arrays(), ids[done:])
+            done += _add(src, spans[done:], lower, mode, self.arrays(), ids[done:])
             if done < len(spans):
                 self.reserve(1, int(spans[done, 1] - spans[done, 0]))
+
+    def find(self, src: np.ndarray, spans: np.ndarray) -> np.ndarray:
+        """int32: the id of each word ``src[spans[j, 0]:spans[j, 1]]``, -1 if absent."""
+        ids = np.empty(len(spans), dtype=np.int32)
+        _add(src, spans, False, _FIND, self.arrays(), ids)
+        return ids
 
     def reserve(self, words: int, nbytes: int) -> None:
         """Make room for ``words`` more words of ``nbytes`` bytes in all (sizes double)."""
@@ -452,23 +463,35 @@ class _Table:
         return self.arena[self.starts[i]:self.starts[i + 1]].tobytes().decode("utf-8")
 
 
-class _Words(Sequence):
-    """The distinct words of a :class:`_Table` as ``str``, decoded on access."""
+def _decode(table: _Table, order: np.ndarray) -> Sequence[str]:
+    """Words ``order`` of a table as ``str``: a list, decoded at once (a million words in
+    about 0.1 s), or for more, a sequence that decodes on access."""
+    if len(order) > (1 << 20):
+        return _Words(table, order)
+    first, length = table.starts[order], table.starts[order + 1] - table.starts[order]
+    end = np.cumsum(length + 1)
+    # Source byte of every output byte, a newline after each word (no token has one).
+    source = np.arange(int(end[-1]) if len(end) else 0, dtype=np.int64)
+    source += np.repeat(first - (end - length - 1), length + 1)
+    joined = table.arena[np.minimum(source, len(table.arena) - 1)]
+    joined[end - 1] = 10
+    return joined.tobytes().decode("utf-8").split("\n")[:-1]
 
-    def __init__(self, table: _Table) -> None:
+
+class _Words(Sequence):
+    """Words ``order[i]`` of a :class:`_Table` as ``str``, decoded on access."""
+
+    def __init__(self, table: _Table, order: np.ndarray) -> None:
         self._table = table
+        self._order = order
 
     def __len__(self) -> int:
-        return len(self._table)
+        return len(self._order)
 
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
-            return [self._table.word(j) for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        return self._table.word(int(i))
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self._table.word(int(self._order[i]))
 
 
 # -- chunks, workers and the reader ---------------------------------------------------------------
@@ -497,8 +520,6 @@ class _Done:
     n_breaks: int
     lo: int               # the worker's words first seen in this chunk: lo..hi-1
     hi: int
-    starts: np.ndarray    # the worker's table arrays when the chunk was done
-    arena: np.ndarray
 
 
 _NO_LINES = np.zeros((0, 3), dtype=np.int64)
@@ -624,11 +645,11 @@ class _Worker:
             self.has_text = self.has_text or bool(info[_HAS_TEXT])
         n_ids, n_breaks = int(info[_NTOK]), int(info[_NBRK])
         lo = len(self.table)
-        self.table.add(data, self.spans[:n_ids], self.lower, True, self.ids[:n_ids])
+        self.table.add(data, self.spans[:n_ids], self.ids[:n_ids], self.lower, _COUNT)
         self.ids_file.write(memoryview(self.ids[:n_ids]).cast("B"))
         self.breaks_file.write(memoryview(self.breaks[:n_breaks]).cast("B"))
         done = _Done(self.number, self.ids_written, n_ids, self.breaks_written, n_breaks,
-                     lo, len(self.table), self.table.starts, self.table.arena)
+                     lo, len(self.table))
         self.ids_written += n_ids
         self.breaks_written += n_breaks
         return done
@@ -646,7 +667,7 @@ def _reopenable(path) -> bool:
 
 
 class _Run:
-    """One attempt at counting the corpus: a reader thread, worker threads, and the merge."""
+    """One attempt at counting the corpus: a reader thread and worker threads."""
 
     def __init__(self, workdir: Path, paths, tokenizer, flags: int, threads: int,
                  chunk_bytes: int, as_stream: bool, stats: tk.ReadStats) -> None:
@@ -662,9 +683,7 @@ class _Run:
         self.results: dict[int, object] = {}
         self.ready = threading.Condition()
         self.stop_at = None  # the first chunk index that failed: later chunks are not needed
-        self.global_table = _Table(counting=False)
-        self.local_to_global = [np.empty(0, dtype=np.int32) for _ in range(threads)]
-        self.chunks: list[tuple[int, int, int, int, int]] = []
+        self.chunks: list[_Done] = []  # in corpus order
         self.raw_tokens = 0
         self.n_chunks: int | None = None  # set by the reader when it has read everything
         self.next_index = 0  # the reader's next chunk
@@ -823,23 +842,6 @@ class _Run:
 
     # The main thread -------------------------------------------------------------------------
 
-    def _merge(self, done: _Done) -> None:
-        """Global ids for the words a worker saw first in this chunk (chunks in order)."""
-        if len(self.workers) == 1:  # its own numbering is the global one (see finish)
-            self.chunks.append((0, done.ids_at, done.n_ids, done.breaks_at, done.n_breaks))
-            self.raw_tokens += done.n_ids
-            return
-        w = done.worker
-        if len(self.local_to_global[w]) < done.hi:
-            grown = np.empty(max(done.hi, 2 * len(self.local_to_global[w])), dtype=np.int32)
-            grown[: len(self.local_to_global[w])] = self.local_to_global[w]
-            self.local_to_global[w] = grown
-        if done.hi > done.lo:
-            self.global_table.add(done.arena, _spans_of(done.starts, done.lo, done.hi), False,
-                                  False, self.local_to_global[w][done.lo:done.hi])
-        self.chunks.append((w, done.ids_at, done.n_ids, done.breaks_at, done.n_breaks))
-        self.raw_tokens += done.n_ids
-
     def run(self) -> None:
         threads = [threading.Thread(target=self._read, name="w2v-read", daemon=True)]
         threads += [threading.Thread(target=self._work, args=(w,), name=f"w2v-encode-{w.number}",
@@ -863,7 +865,8 @@ class _Run:
                     result = self.results.pop(index)
                 if isinstance(result, BaseException):
                     raise result
-                self._merge(result)
+                self.chunks.append(result)
+                self.raw_tokens += result.n_ids
                 index += 1
         finally:
             with self.ready:
@@ -875,9 +878,6 @@ class _Run:
                 t.join(timeout=60)
             for w in self.workers:
                 w.close()
-        if len(self.workers) == 1:
-            self.global_table = self.workers[0].table
-            self.local_to_global = [np.arange(len(self.global_table), dtype=np.int32)]
         for w in self.workers:
             self.stats.replaced_bytes += w.replaced
             self.stats.nul_chars += w.nul
@@ -890,51 +890,137 @@ class _Run:
                 path.unlink(missing_ok=True)
 
 
+@dataclass
+class Selection:
+    """Some of a corpus's distinct words, found in the workers' tables.
+
+    Attributes:
+        words: the words (``str``), in order of first appearance in the corpus.
+        counts: int64 ``(n,)``: occurrences of each in the corpus (0 when not asked for).
+        local: per worker, int32: word ``i`` of each worker's table is ``words[local[i]]``,
+            or none of them (-1).
+    """
+
+    words: Sequence[str]
+    counts: np.ndarray
+    local: list[np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
 class Counted:
     """A corpus read and counted by :func:`count_corpus`, its ids stored in ``workdir``.
 
     Attributes:
-        words: the ``n`` distinct words, in order of first appearance (a sequence of ``str``
-            decoded on access).
-        counts: int64 ``(n,)`` occurrences of each word.
         raw_tokens: tokens read.
     """
 
     def __init__(self, run: _Run) -> None:
         self._run = run
-        table = run.global_table
-        self.words = _Words(table)
-        self.counts = np.zeros(len(table), dtype=np.int64)
-        for w, worker in enumerate(run.workers):
-            n = len(worker.table)
-            self.counts[run.local_to_global[w][:n]] += worker.table.counts[:n]
         self.raw_tokens = run.raw_tokens
 
-    def lookup(self, words: Sequence[str]) -> np.ndarray:
-        """int32 ``(n,)``: the index in ``words`` (distinct strings) of each of :attr:`words`,
-        -1 for those not in it."""
+    def _tables(self) -> list[_Table]:
+        return [w.table for w in self._run.workers]
+
+    def _each_table(self, job: Callable[[int, _Table], object]) -> list:
+        """``job(w, table)`` for every worker's table, in parallel (the kernels drop the GIL)."""
+        tables = self._tables()
+        if len(tables) == 1:
+            return [job(0, tables[0])]
+        results: list = [None] * len(tables)
+
+        def run(w: int) -> None:
+            results[w] = job(w, tables[w])
+
+        threads = [threading.Thread(target=run, args=(w,), daemon=True) for w in range(len(tables))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if any(r is None for r in results):
+            raise RuntimeError("a lookup thread failed")
+        return results
+
+    def select(self, min_count: int) -> Selection:
+        """The words seen at least ``min_count`` times, in order of first appearance.
+
+        A word seen that often by ``T`` workers together was seen at least ``min_count / T``
+        times by one of them: only those are gathered into one table (each worker's table
+        numbers only the words it saw), then looked up in every worker's table for their
+        total counts and their first appearance (the earliest chunk, then the rank among the
+        chunk's new words, which is position order). With ``min_count <= T`` that is every
+        distinct word.
+        """
+        tables = self._tables()
+        if len(tables) == 1:  # one table, numbered in order of first appearance already
+            table = tables[0]
+            order = np.flatnonzero(table.counts[: len(table)] >= min_count)
+            position = np.full(len(table), -1, dtype=np.int32)
+            position[order] = np.arange(len(order), dtype=np.int32)
+            return Selection(_decode(table, order), table.counts[order], [position])
+        least = max(1, -(-int(min_count) // len(tables)))
+        merged = _Table(counting=False)
+        to_merged = []
+        for table in tables:
+            local = np.full(len(table), -1, dtype=np.int32)
+            some = np.flatnonzero(table.counts[: len(table)] >= least)
+            ids = np.empty(len(some), dtype=np.int32)
+            merged.add(table.arena, np.stack((table.starts[some], table.starts[some + 1]), axis=1),
+                       ids)
+            local[some] = ids
+            to_merged.append(local)
+        n = len(merged)
+        if least > 1 and len(tables) > 1:
+            spans = _spans_of(merged.starts, 0, n)
+            found = self._each_table(lambda w, table: table.find(merged.arena, spans))
+            for local, where in zip(to_merged, found):
+                present = np.flatnonzero(where >= 0)
+                local[where[present]] = present
+        totals = np.zeros(n, dtype=np.int64)
+        first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        for table, local, key in zip(tables, to_merged, self._first_keys()):
+            known = np.flatnonzero(local >= 0)
+            ids = local[known]
+            totals[ids] += table.counts[known]
+            first[ids] = np.minimum(first[ids], key[known])
+        kept = np.flatnonzero(totals >= min_count)
+        order = kept[np.argsort(first[kept], kind="stable")]
+        position = np.full(n + 1, -1, dtype=np.int32)  # position[-1]: a word in none
+        position[order] = np.arange(len(order), dtype=np.int32)
+        local = [position[m] for m in to_merged]
+        return Selection(_decode(merged, order), totals[order], local)
+
+    def _first_keys(self) -> list[np.ndarray]:
+        """Per worker, int64: ``chunk << 32 | rank`` of each of its words' first appearance."""
+        keys = [np.empty(len(t), dtype=np.int64) for t in self._tables()]
+        for index, done in enumerate(self._run.chunks):
+            keys[done.worker][done.lo:done.hi] = (index << 32) + np.arange(done.hi - done.lo)
+        return keys
+
+    def find(self, words: Sequence[str]) -> Selection:
+        """``words`` (distinct strings) as a :class:`Selection` (counts not computed)."""
         encoded = [w.encode("utf-8") for w in words]
         starts = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum([len(b) for b in encoded], out=starts[1:])
         arena = np.frombuffer(bytearray().join(encoded), dtype=np.uint8)
-        # Words first get ids 0..len(words)-1 in a scratch table, then the corpus's words are
-        # looked up in it (those it has not are added after them).
-        scratch = _Table(counting=False)
-        order = np.empty(len(encoded), dtype=np.int32)
-        scratch.add(arena, _spans_of(starts, 0, len(encoded)), False, False, order)
-        table = self._run.global_table
-        n = len(table)
-        found = np.empty(n, dtype=np.int32)
-        scratch.add(table.arena, _spans_of(table.starts, 0, n), False, False, found)
-        found[found >= len(encoded)] = -1
-        return found
+        spans = _spans_of(starts, 0, len(encoded))
+        local = []
+        for table, where in zip(self._tables(),
+                                self._each_table(lambda w, table: table.find(arena, spans))):
+            here = np.full(len(table), -1, dtype=np.int32)
+            present = np.flatnonzero(where >= 0)
+            here[where[present]] = present
+            local.append(here)
+        return Selection(list(words), np.zeros(len(words), dtype=np.int64), local)
 
-    def write(self, remap: np.ndarray, max_sentence_length: int, ids_path: Path,
-              ends_path: Path) -> tuple[int, int]:
+    def write(self, maps: Sequence[tuple[Selection, np.ndarray]], max_sentence_length: int,
+              ids_path: Path, ends_path: Path) -> tuple[int, int]:
         """Write the encoded corpus as :func:`w2vcli.corpus.read_corpus` stores it.
 
         Args:
-            remap: int32 ``(n,)`` vocabulary id of each of :attr:`words`, or -1 (dropped).
+            maps: ``(selection, remap)`` pairs, ``remap`` int32 ``(len(selection),)`` the
+                vocabulary id of each of its words, or -1; every other word is dropped.
             max_sentence_length: lines are cut into sentences of at most this many tokens
                 (counted before out-of-vocabulary tokens are dropped, as the reference does).
             ids_path, ends_path: where to write the kept ids (int32) and the end offset of each
@@ -944,12 +1030,16 @@ class Counted:
             ``(kept tokens, sentences)``.
         """
         run = self._run
-        remap = np.asarray(remap, dtype=np.int32)
-        fmaps = [remap[run.local_to_global[w][: len(worker.table)]]
-                 for w, worker in enumerate(run.workers)]
+        fmaps = [np.full(len(t), -1, dtype=np.int32) for t in self._tables()]
+        for selection, remap in maps:
+            remap = np.asarray(remap, dtype=np.int32)
+            for fmap, local in zip(fmaps, selection.local):
+                mapped = np.flatnonzero(local >= 0)
+                ids = remap[local[mapped]]
+                fmap[mapped[ids >= 0]] = ids[ids >= 0]
         carry = np.array([0, 0, 0, max_sentence_length], dtype=np.int64)
-        largest = max((c[2] for c in run.chunks), default=0)
-        most_breaks = max((c[4] for c in run.chunks), default=0)
+        largest = max((c.n_ids for c in run.chunks), default=0)
+        most_breaks = max((c.n_breaks for c in run.chunks), default=0)
         raw = np.empty(largest, dtype=np.int32)
         breaks = np.empty(most_breaks, dtype=np.int64)
         out_ids = np.empty(largest, dtype=np.int32)
@@ -959,11 +1049,11 @@ class Counted:
         breaks_in = [open(w.breaks_path, "rb") for w in run.workers]
         try:
             with open(ids_path, "wb") as ids_out, open(ends_path, "wb") as ends_out:
-                for w, ids_at, n_ids, breaks_at, n_breaks in run.chunks:
-                    _read_into(ids_in[w], raw, ids_at, n_ids)
-                    _read_into(breaks_in[w], breaks, breaks_at, n_breaks)
-                    k, e = _emit(raw[:n_ids], fmaps[w], breaks[:n_breaks], carry, out_ids,
-                                 out_ends)
+                for c in run.chunks:
+                    _read_into(ids_in[c.worker], raw, c.ids_at, c.n_ids)
+                    _read_into(breaks_in[c.worker], breaks, c.breaks_at, c.n_breaks)
+                    k, e = _emit(raw[:c.n_ids], fmaps[c.worker], breaks[:c.n_breaks], carry,
+                                 out_ids, out_ends)
                     ids_out.write(memoryview(out_ids[:k]).cast("B"))
                     ends_out.write(memoryview(out_ends[:e]).cast("B"))
                     n_sentences += e
