@@ -182,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
                 runs.setdefault((name, engine, t), []).append(result)
                 print(f"  repeat {repeat + 1} {name} {engine}/{t}: {result['seconds']:.3f} s",
                       file=sys.stderr)
-    lines = [f"CPU: {cpu_model()} ({os.cpu_count()} logical CPUs); Python {platform.python_version()}",
+    lines = [f"CPU: {cpu_model()} ({os.cpu_count()} logical CPUs); "
+             f"Python {platform.python_version()}",
              f"read_corpus, tokenizer {args.tokenizer}, min_count 5; medians of {args.repeats} "
              "interleaved repeats, one fresh process each",
              f"load average (1 min) before: {load_before:.2f}, after: {os.getloadavg()[0]:.2f} "

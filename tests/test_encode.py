@@ -106,7 +106,8 @@ def test_shared_corpora(shared_data, tiny_chunks, name, kind, lowercase):
 
 def test_shared_corpus_decompressed_and_three_threads(shared_data, tmp_path, tiny_chunks):
     plain = tmp_path / "text8_head.txt"
-    plain.write_bytes(gzip.decompress((shared_data / "corpora" / "text8_head.txt.gz").read_bytes()))
+    packed = shared_data / "corpora" / "text8_head.txt.gz"
+    plain.write_bytes(gzip.decompress(packed.read_bytes()))
     tiny_chunks(100_000)
     both([plain], threads=3, min_count=5)
 
@@ -122,8 +123,8 @@ ATOMS = st.one_of(
     st.sampled_from(ASCII),
     WORDISH,
     WORDISH,
-    st.sampled_from(["é", "Ünï", "ß", "İ", "ΣΑΣ", "ς", "e\u0301", "\u00a0", "\u3000", "\u2028",
-                     "日本語", "हिन्दी", "\ufeff", "\u0085", "K"]).map(str.encode),
+    st.sampled_from(["é", "Ünï", "ß", "İ", "ΣΑΣ", "ς", "e\u0301", "\u00a0", "\u3000",
+                     "\u2028", "日本語", "हिन्दी", "\ufeff", "\u0085", "K"]).map(str.encode),
     # Invalid UTF-8, now and then.
     st.sampled_from([b"\xff", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xf0\x9f"]
                     + [b"ok"] * 10),
@@ -250,6 +251,15 @@ def test_giant_tokens_are_cut_as_the_reference_cuts_them(tmp_path, monkeypatch, 
     got = outcome(["-"], tok, min_count=1, max_sentence_length=7, threads=2)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes())))
     assert got == outcome(["-"], reference(tok), min_count=1, max_sentence_length=7)
+
+
+def test_long_lines_of_other_whitespace(tmp_path):
+    """Lines longer than a read block made of non-ASCII whitespace, or words between it."""
+    path = tmp_path / "c.txt"
+    path.write_text("a b\n" + "\u00a0" * (BLOCK_CHARS + 5) + "\nc\u3000d " * (BLOCK_CHARS // 3)
+                    + "\n")
+    both([path], min_count=1)
+    both([path], "whitespace", min_count=1, max_sentence_length=100)
 
 
 def test_long_line_without_newlines_in_many_chunks(tmp_path, tiny_chunks):

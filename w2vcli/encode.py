@@ -13,21 +13,23 @@ result for every input, using all cores:
   it cuts very long lines into are the same ("stream" reading).
 - **Workers** (``threads`` of them) tokenize and count chunks in compiled code (Numba, without
   the GIL) over the UTF-8 bytes, each into its own hash table of the words it has seen
-  (:class:`_Table`: open addressing on a multiplicative hash, words stored as bytes, no Python object per
-  word or token). A line made only of ASCII bytes is tokenized in compiled code, exactly as the
-  ``words`` and ``whitespace`` tokenizers do it; any line with another byte is decoded and
-  tokenized by the Python tokenizer itself (so Unicode case folding, NFC and the word pattern are
-  the reference's own), and its tokens counted in the same table, in order. A worker writes its
-  chunks' word ids (its own numbering) and line ends to its own files.
-- **The main thread**, in chunk order, gives each word that a worker saw first in a chunk a
-  global id in a global table: words are numbered by the chunk, then the position, of their first
-  appearance, which is first appearance in the corpus (a worker takes its chunks in increasing
-  order, so its new words in a chunk are new in the corpus unless an earlier chunk had them).
+  (:class:`_Table`: open addressing on a multiplicative hash, words stored as bytes, no Python
+  object per word or token). A line made only of ASCII bytes is tokenized in compiled code,
+  exactly as the ``words`` and ``whitespace`` tokenizers do it; any line with another byte is
+  decoded and tokenized by the Python tokenizer itself (so Unicode case folding, NFC and the
+  word pattern are the reference's own), and its tokens counted in the same table, in order. A
+  worker writes its chunks' word ids (its own numbering) and line ends to its own files.
+- **The main thread** collects the chunks' results in order. A worker takes its chunks in
+  increasing order and numbers new words as it meets them, so a word's first appearance in the
+  corpus is its earliest (chunk, rank among that chunk's new words) over the workers. When every
+  chunk is in, :meth:`Counted.select` gathers only the words that can reach ``min_count`` (seen
+  ``min_count / threads`` times by one worker) into one table, looks them up in every worker's
+  table (in parallel) for their total counts and first appearance, and orders them by it.
 
 The number of threads and the chunk size change neither the ids nor the counts. Memory is bounded
-by the vocabulary (a table per worker, holding the words it has seen, plus the global one: 50
-to 100 bytes per word and table, the words' bytes included) and by the chunk size times the
-chunks in flight (``2 * threads + 2``), never by the corpus.
+by the vocabulary (a table per worker, holding the words it has seen: 50 to 100 bytes per word,
+its bytes included; at the end, one more for the words that can reach ``min_count``) and by the
+chunk size times the chunks in flight (``2 * threads + 2``), never by the corpus.
 
 When the words are known, :meth:`Counted.write` maps the stored ids to vocabulary ids and cuts
 sentences, as the reference's second pass does.
@@ -610,7 +612,8 @@ class _Worker:
         tokens: list[str] = []
         per_line = []
         for line in text.split("\n"):
-            if raw and len(line) >= GIANT_RUN and max(map(len, line.split())) >= GIANT_RUN:
+            if raw and len(line) >= GIANT_RUN and max(
+                    map(len, line.split()), default=0) >= GIANT_RUN:
                 raise _Giant
             found = tokenizer(line)
             per_line.append(len(found))
@@ -703,7 +706,8 @@ class _Run:
     def _post(self, index: int, result) -> None:
         with self.ready:
             self.results[index] = result
-            if isinstance(result, BaseException) and (self.stop_at is None or index < self.stop_at):
+            failed = isinstance(result, BaseException)
+            if failed and (self.stop_at is None or index < self.stop_at):
                 self.stop_at = index
             self.ready.notify_all()
 
@@ -933,7 +937,8 @@ class Counted:
         def run(w: int) -> None:
             results[w] = job(w, tables[w])
 
-        threads = [threading.Thread(target=run, args=(w,), daemon=True) for w in range(len(tables))]
+        threads = [threading.Thread(target=run, args=(w,), daemon=True)
+                   for w in range(len(tables))]
         for t in threads:
             t.start()
         for t in threads:
