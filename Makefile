@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 W2V    := $(BIN)/w2v
 SHARED ?= ../shared
 
-.PHONY: demo test bench bench-kernel bench-threads bench-scale bench-vocab clean
+.PHONY: demo test bench bench-kernel bench-threads bench-scale bench-vocab bench-encode clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench-scale: $(VENV)/.installed
 ## (dim 300, 1 epoch): words/s and peak RSS when the model no longer fits in cache
 bench-vocab: $(VENV)/.installed
 	$(BIN)/python benchmarks/zipf.py
+
+## bench-encode: corpus reading and encoding, tokens/s and peak RSS, Python reference against compiled
+bench-encode: $(VENV)/.installed
+	$(BIN)/python benchmarks/encode.py
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache

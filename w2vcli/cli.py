@@ -255,7 +255,7 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
         vocab, encoded = read_corpus(
             corpus, make_tokenizer(options["tokenizer"], options["lowercase"]),
             options["min_count"], options["max_vocab"], options["max_sentence_length"],
-            vocab=fixed_vocab, update_vocab=update_vocab,
+            vocab=fixed_vocab, update_vocab=update_vocab, threads=threads,
         )
     added = len(vocab) - (len(fixed_vocab) if fixed_vocab is not None else len(vocab))
     console.print(

@@ -4,8 +4,14 @@ Reading is one pass over the text, so standard input works and the slow part (to
 done once. While reading, each distinct word gets a provisional id in order of first appearance
 and the provisional ids are appended to a file; the vocabulary (:class:`~w2vcli.vocab.Vocab`) is
 then built from the counts (pass 1), and the stored ids are mapped to vocabulary ids, with
-out-of-vocabulary tokens removed as word2vec.c and gensim do before windowing (pass 2, in NumPy,
-a block at a time).
+out-of-vocabulary tokens removed as word2vec.c and gensim do before windowing (pass 2, a block at
+a time).
+
+Two implementations give the same result for every input. The tokenizers of
+:func:`~w2vcli.tokenize.make_tokenizer` go through :mod:`w2vcli.encode`: compiled tokenizing and
+counting over raw bytes on every core (lines with non-ASCII bytes are still tokenized by the
+Python tokenizer). Any other tokenizer function goes through the reference here: one thread,
+:func:`~w2vcli.tokenize.iter_sentences` and a dict; the tests hold the two equal.
 
 The encoded ids and sentence ends live in files in a temporary directory and training reads them
 a batch at a time (:meth:`Corpus.read_batch`), so a corpus larger than RAM trains with resident
@@ -25,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from w2vcli.errors import CorpusError
-from w2vcli.tokenize import ReadStats, iter_sentences
+from w2vcli.tokenize import ReadStats, iter_sentences, tokenizer_spec
 from w2vcli.vocab import Vocab
 
 #: Tokens held in memory before they are appended to the provisional-id file, and per block of
@@ -174,6 +180,7 @@ def read_corpus(
     directory: str | os.PathLike | None = None,
     vocab: Vocab | None = None,
     update_vocab: bool = False,
+    threads: int | None = None,
 ) -> tuple[Vocab, Corpus]:
     """Tokenize the corpus files, build the vocabulary and encode the corpus to disk.
 
@@ -190,6 +197,8 @@ def read_corpus(
             ``max_vocab`` do not apply to it.
         update_vocab: with ``vocab``, append the corpus's words that are not in it and occur at
             least ``min_count`` times (most frequent first), with their counts in this corpus.
+        threads: threads that read, tokenize and count (default: every core); the result does
+            not depend on it.
 
     Returns:
         ``(vocab, corpus)``; ``corpus.replaced_bytes`` counts the bytes that were not valid UTF-8
@@ -198,13 +207,15 @@ def read_corpus(
     Raises:
         CorpusError: a file cannot be read or is not text, the corpus is empty or has no tokens,
             or no word reaches ``min_count``.
+        ValueError: ``max_sentence_length`` or ``threads`` below 1.
     """
     tmp = tempfile.TemporaryDirectory(prefix="w2v-corpus-", dir=directory)
     stats = ReadStats()
+    encode = _encode_parallel if tokenizer_spec(tokenizer) is not None else _encode
     try:
-        vocab, n_tokens, n_sentences, raw_tokens = _encode(
+        vocab, n_tokens, n_sentences, raw_tokens = encode(
             Path(tmp.name), paths, tokenizer, min_count, max_vocab, max_sentence_length, vocab,
-            update_vocab, stats,
+            update_vocab, stats, threads,
         )
     except BaseException:
         tmp.cleanup()
@@ -215,10 +226,79 @@ def read_corpus(
     return vocab, corpus
 
 
+def _no_tokens(paths, stats: ReadStats) -> CorpusError:
+    """The error for a corpus that gave no token at all."""
+    names = ", ".join(os.fspath(p) for p in paths)
+    if stats.chars == 0:
+        return CorpusError(
+            f"the corpus ({names}) is empty; pass a text file with one sentence per line"
+        )
+    if not stats.has_text:
+        return CorpusError(
+            f"the corpus ({names}) has no tokens, only whitespace; "
+            "pass a text file with one sentence per line"
+        )
+    return CorpusError(
+        f"the corpus ({names}) has no tokens; check the file, "
+        "or try --tokenizer whitespace if it is not made of letters and digits"
+    )
+
+
+def _none_kept(fixed_vocab: Vocab | None) -> CorpusError:
+    """The error for a corpus none of whose tokens is in the vocabulary."""
+    return CorpusError(
+        "none of the corpus's words is in the vocabulary; check that it is the right corpus"
+        if fixed_vocab is not None else "no in-vocabulary tokens; lower --min-count"
+    )
+
+
+def _encode_parallel(workdir: Path, paths, tokenizer, min_count, max_vocab, max_sentence_length,
+                     fixed_vocab: Vocab | None = None, update_vocab: bool = False,
+                     stats: ReadStats | None = None, threads: int | None = None):
+    """Both passes with :mod:`w2vcli.encode`; returns what :func:`_encode` returns."""
+    if max_sentence_length < 1:
+        raise ValueError("max_sentence_length must be at least 1")
+    from w2vcli.encode import count_corpus
+
+    if stats is None:
+        stats = ReadStats()
+    counted = count_corpus(workdir, paths, tokenizer, threads, stats)
+    try:
+        if counted.raw_tokens == 0:
+            raise _no_tokens(paths, stats)
+        if fixed_vocab is None:
+            # Only the words that reach min_count can be kept, and the order of the others
+            # does not matter: the same vocabulary as from every word. When none reaches it,
+            # every word goes to from_counts, for its error message.
+            words = counted.select(min_count)
+            if len(words) == 0 or (max_vocab is not None and max_vocab < 1):
+                words = counted.select(1)
+            vocab, remap = Vocab.from_counts(words.words, words.counts, min_count, max_vocab)
+            maps = [(words, remap)]
+        else:
+            vocab = fixed_vocab
+            maps = [(counted.find(fixed_vocab.words), np.arange(len(fixed_vocab)))]
+            if update_vocab:
+                words = counted.select(min_count)
+                known = np.array([fixed_vocab.index.get(w, -1) for w in words.words],
+                                 dtype=np.int32)
+                vocab, remap = _against(fixed_vocab, words.words, words.counts, min_count,
+                                        True, known)
+                maps.append((words, remap))
+        n_tokens, n_sentences = counted.write(maps, max_sentence_length,
+                                              workdir / "ids.i32", workdir / "ends.i64")
+    finally:
+        counted.close()
+    if n_tokens == 0:
+        raise _none_kept(fixed_vocab)
+    return vocab, n_tokens, n_sentences, counted.raw_tokens
+
+
 def _encode(workdir: Path, paths, tokenizer, min_count, max_vocab, max_sentence_length,
             fixed_vocab: Vocab | None = None, update_vocab: bool = False,
-            stats: ReadStats | None = None):
-    """Both passes; returns ``(vocab, n_tokens, n_sentences, raw_tokens)``."""
+            stats: ReadStats | None = None, threads: int | None = None):
+    """Both passes, the reference way (one thread, a dict); returns
+    ``(vocab, n_tokens, n_sentences, raw_tokens)``. ``threads`` is not used."""
     if stats is None:
         stats = ReadStats()
     raw_path, lengths_path = workdir / "raw.i32", workdir / "lengths.i64"
@@ -250,20 +330,7 @@ def _encode(workdir: Path, paths, tokenizer, min_count, max_vocab, max_sentence_
         flush(len(index))
 
     if raw_tokens == 0:
-        names = ", ".join(os.fspath(p) for p in paths)
-        if stats.chars == 0:
-            raise CorpusError(
-                f"the corpus ({names}) is empty; pass a text file with one sentence per line"
-            )
-        if not stats.has_text:
-            raise CorpusError(
-                f"the corpus ({names}) has no tokens, only whitespace; "
-                "pass a text file with one sentence per line"
-            )
-        raise CorpusError(
-            f"the corpus ({names}) has no tokens; check the file, "
-            "or try --tokenizer whitespace if it is not made of letters and digits"
-        )
+        raise _no_tokens(paths, stats)
     if fixed_vocab is None:
         vocab, remap = Vocab.from_counts(list(index), counts, min_count, max_vocab)
     else:
@@ -295,17 +362,20 @@ def _encode(workdir: Path, paths, tokenizer, min_count, max_vocab, max_sentence_
     raw_path.unlink()
     lengths_path.unlink()
     if n_tokens == 0:
-        raise CorpusError(
-            "none of the corpus's words is in the vocabulary; check that it is the right corpus"
-            if fixed_vocab is not None else "no in-vocabulary tokens; lower --min-count"
-        )
+        raise _none_kept(fixed_vocab)
     return vocab, n_tokens, n_sentences, raw_tokens
 
 
-def _against(vocab: Vocab, words: list[str], counts: np.ndarray, min_count: int,
-             update: bool) -> tuple[Vocab, np.ndarray]:
-    """Map a corpus's distinct words onto an existing vocabulary, appending new ones if asked."""
-    remap = np.fromiter((vocab.index.get(w, -1) for w in words), dtype=np.int32, count=len(words))
+def _against(vocab: Vocab, words: Sequence[str], counts: np.ndarray, min_count: int,
+             update: bool, known: np.ndarray | None = None) -> tuple[Vocab, np.ndarray]:
+    """Map a corpus's distinct words onto an existing vocabulary, appending new ones if asked.
+
+    ``known``: int32, each word's id in ``vocab`` or -1, if the caller has it already.
+    """
+    if known is None:
+        known = np.fromiter((vocab.index.get(w, -1) for w in words), dtype=np.int32,
+                            count=len(words))
+    remap = known
     if not update:
         return vocab, remap
     new = np.flatnonzero((remap < 0) & (counts >= min_count))

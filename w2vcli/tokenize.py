@@ -229,14 +229,19 @@ def _read_problem(name: str, exc: BaseException, kind: str | None,
     return CorpusError(f"cannot read {what}: {exc}")
 
 
-def open_text(path: str | os.PathLike) -> IO[str]:
-    """Open a corpus file for reading as UTF-8 text, decompressing by file-name suffix.
+def open_checked(path: str | os.PathLike) -> tuple[str, str | None, BinaryIO, bytes]:
+    """Open a corpus file as bytes, decompressing by file-name suffix, and check that it is text.
 
-    ``-`` is standard input. The first :data:`SNIFF_BYTES` bytes (after decompression) are
-    checked for signs that the file is not text (see the module docstring). Invalid UTF-8 is
-    decoded with U+FFFD replacement characters rather than failing (counted by
-    :func:`iter_sentences`). ``\\r\\n`` and ``\\r`` line ends are read as ``\\n`` (universal
-    newlines); a UTF-8 byte-order mark at the start is skipped.
+    The first step of :func:`open_text`, for readers that want the bytes: ``-`` is standard
+    input, and the first :data:`SNIFF_BYTES` bytes (after decompression) are read and checked
+    for signs that the file is not text (see the module docstring).
+
+    Returns:
+        ``(name, kind, stream, head)``: the path as a string, the compression its suffix names
+        (``"gzip"``, ``"bzip2"``, ``"xz"``, or None for a plain file or standard input), the
+        open binary stream positioned just after ``head``, and ``head``, the bytes already read
+        from it (at most :data:`SNIFF_BYTES`). The caller closes ``stream`` unless it is
+        standard input.
 
     Raises:
         CorpusError: the file is missing, is a directory, cannot be read, is corrupt compressed
@@ -271,8 +276,36 @@ def open_text(path: str | os.PathLike) -> IO[str]:
         if name != "-":
             stream.close()
         raise error
+    return name, kind, stream, head
+
+
+def open_text(path: str | os.PathLike) -> IO[str]:
+    """Open a corpus file for reading as UTF-8 text, decompressing by file-name suffix.
+
+    ``-`` is standard input. The first :data:`SNIFF_BYTES` bytes (after decompression) are
+    checked for signs that the file is not text (see the module docstring). Invalid UTF-8 is
+    decoded with U+FFFD replacement characters rather than failing (counted by
+    :func:`iter_sentences`). ``\\r\\n`` and ``\\r`` line ends are read as ``\\n`` (universal
+    newlines); a UTF-8 byte-order mark at the start is skipped.
+
+    Raises:
+        CorpusError: the file is missing, is a directory, cannot be read, is corrupt compressed
+            data, or is not text.
+    """
+    name, _, stream, head = open_checked(path)
     return io.TextIOWrapper(_HeadFirst(head, stream, close_stream=name != "-"),
                             encoding="utf-8-sig", errors=_ERRORS)
+
+
+def read_error(name: str, exc: BaseException) -> CorpusError:
+    """The one-line error for ``exc``, raised while reading corpus file ``name`` past its start."""
+    kind = _COMPRESSED.get(os.path.splitext(name)[1].lower(), (None,))[0]
+    kind = None if name == "-" else kind
+    return _read_problem(name, exc, kind, at_start=False)
+
+
+#: What reading a corpus stream can raise (turned into a CorpusError by :func:`read_error`).
+READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
 @functools.lru_cache(maxsize=1)
@@ -325,21 +358,44 @@ def make_tokenizer(kind: str = "words", lowercase: bool | None = None) -> Callab
             # Composed form, so that a decomposed "naïve" and a composed one are one word.
             return findall(normalize("NFC", text))
 
+        words.spec = ("words", lowercase)  # type: ignore[attr-defined]
         return words
     if lowercase:
-        return lambda text: text.lower().split()
+        def lower_split(text: str) -> list[str]:
+            return text.lower().split()
+
+        lower_split.spec = ("whitespace", True)  # type: ignore[attr-defined]
+        return lower_split
     return str.split
 
 
-def _read_blocks(handle: IO[str], block_chars: int,
-                 stats: ReadStats | None = None) -> Iterator[tuple[str, bool]]:
-    """Yield ``(text, line_complete)`` pieces of a stream in bounded memory.
+def tokenizer_spec(tokenizer: Callable[[str], list[str]]) -> tuple[str, bool] | None:
+    """``(kind, lowercase)`` of a tokenizer made by :func:`make_tokenizer`, None for any other.
 
-    Each complete line is yielded on its own with ``line_complete=True`` (without its newline). A
-    line longer than ``block_chars`` comes as several pieces, each but the last with
-    ``line_complete=False``; pieces break at whitespace, so no token is split unless a single run
-    of non-whitespace is ``block_chars`` characters or longer. NUL characters are read as spaces.
-    ``stats``, if given, is updated as blocks are read.
+    Lets a reader that tokenizes bytes itself (:mod:`w2vcli.encode`) do exactly what the
+    function would do; an unknown function is only ever called.
+    """
+    if tokenizer is str.split:
+        return ("whitespace", False)
+    spec = getattr(tokenizer, "spec", None)
+    return spec if isinstance(spec, tuple) else None
+
+
+def read_batches(handle: IO[str], block_chars: int = BLOCK_CHARS,
+                 stats: ReadStats | None = None) -> Iterator[tuple[str, bool]]:
+    """Yield ``(text, last_complete)`` batches of lines of a text stream, in bounded memory.
+
+    ``handle`` is read ``block_chars`` characters at a time and each read gives one batch:
+    ``text.split("\\n")`` are its lines, every one complete except the last, which is a complete
+    line if ``last_complete`` and otherwise a piece of a line that goes on in the next batch (an
+    empty last element, when ``text`` ends with a newline, is no line). A line grows over several
+    reads until it is ``block_chars`` characters or longer; then it is cut at its last space or
+    tab (else at its last whitespace character, else where the read ended), so no token is
+    split unless a single run of non-whitespace is ``block_chars`` characters or longer. NUL
+    characters are read as spaces. ``stats``, if given, is updated as blocks are read.
+
+    This is the one place where a stream is cut into lines and pieces: :func:`_read_blocks`
+    (line by line) and the compiled reader in :mod:`w2vcli.encode` (batch by batch) both use it.
     """
     if stats is None:
         stats = ReadStats()
@@ -357,10 +413,8 @@ def _read_blocks(handle: IO[str], block_chars: int,
         if not stats.has_text and not block.isspace():
             stats.has_text = True
         block = tail + block
-        lines = block.split("\n")
-        tail = lines.pop()
-        for line in lines:
-            yield line, True
+        end = block.rfind("\n") + 1
+        head, tail = block[:end], block[end:]
         if len(tail) >= block_chars:
             cut = max(tail.rfind(" "), tail.rfind("\t"))
             if cut <= 0:
@@ -368,10 +422,31 @@ def _read_blocks(handle: IO[str], block_chars: int,
                 cut = found.start() if found is not None else 0
             if cut <= 0:
                 cut = len(tail)
-            yield tail[:cut], False
+            yield head + tail[:cut], False
             tail = tail[cut:]
+        elif head:
+            yield head, True
     if tail:
         yield tail, True
+
+
+def _read_blocks(handle: IO[str], block_chars: int,
+                 stats: ReadStats | None = None) -> Iterator[tuple[str, bool]]:
+    """Yield ``(text, line_complete)`` pieces of a stream in bounded memory.
+
+    Each complete line is yielded on its own with ``line_complete=True`` (without its newline). A
+    line longer than ``block_chars`` comes as several pieces, each but the last with
+    ``line_complete=False``; pieces break at whitespace, so no token is split unless a single run
+    of non-whitespace is ``block_chars`` characters or longer (see :func:`read_batches`). NUL
+    characters are read as spaces. ``stats``, if given, is updated as blocks are read.
+    """
+    for text, last_complete in read_batches(handle, block_chars, stats):
+        lines = text.split("\n")
+        last = lines.pop()
+        for line in lines:
+            yield line, True
+        if last:
+            yield last, last_complete
 
 
 def iter_sentences(
@@ -423,9 +498,7 @@ def iter_sentences(
                     pending = rest
             if pending:
                 yield pending
-        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
-            kind = _COMPRESSED.get(os.path.splitext(name)[1].lower(), (None,))[0]
-            kind = None if name == "-" else kind
-            raise _read_problem(name, exc, kind, at_start=False) from None
+        except READ_ERRORS as exc:
+            raise read_error(name, exc) from None
         finally:
             handle.close()
