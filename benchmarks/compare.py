@@ -140,7 +140,8 @@ class Trainer:
     def slug(self) -> str:
         return re.sub(r"[^A-Za-z0-9._-]+", "-", self.label).strip("-")
 
-    def command(self, s: Settings, corpus: "PreparedCorpus", out: Path) -> list[str]:
+    def command(self, s: Settings, corpus: "PreparedCorpus", out: Path, seed: int = 1) -> list[str]:
+        """The command line of one run; w2v and gensim take ``seed`` (word2vec.c has none)."""
         hs = s.loss == "hs"
         if self.kind == "w2v":
             return [
@@ -153,7 +154,7 @@ class Trainer:
                 "--min-alpha", repr(s.min_alpha), "--threads", str(s.threads),
                 # Same tokens and sentences as the peers: whitespace tokens, 1,000-word pieces.
                 "--tokenizer", "whitespace", "--max-sentence-length", str(SENTENCE_WORDS),
-                *self.extra,
+                "--seed", str(seed), *self.extra,
             ]
         if self.kind == "gensim":
             return [
@@ -164,6 +165,7 @@ class Trainer:
                 "--sample", repr(s.sample), "--min-count", str(s.min_count),
                 "--epochs", str(s.epochs), "--alpha", repr(s.alpha),
                 "--min-alpha", repr(s.min_alpha), "--threads", str(s.threads),
+                "--seed", str(seed),
             ]
         if self.kind == "word2vec.c":
             return [
@@ -960,7 +962,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 out = vectors / f"{mode}-{t.slug}.txt"
                 out.unlink(missing_ok=True)
-                cmd = t.command(s, corpus, out)
+                cmd = t.command(s, corpus, out, seed=rep)
                 log_path = logs / f"{mode}-{t.slug}-r{rep}.log"
                 run.command, run.log = shlex.join(cmd), str(log_path)
                 err.print(f"[{n}/{total}] repeat {rep}: {mode + ' ' if several else ''}"

@@ -260,21 +260,41 @@ def write_vectors(
                     )
                 )
         else:
-            # Formatting in compiled code: Python's '%.9g' would cost ~250 ns a value.
-            from w2vcli.textformat import MAX_VALUE_BYTES, format_rows
+            _write_text_rows(f, words, np.ascontiguousarray(vectors, dtype=np.float32), chunk)
 
-            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-            buffer = np.empty(chunk * d * MAX_VALUE_BYTES + 1, dtype=np.uint8)
-            for start in range(0, n, chunk):
-                stop = min(start + chunk, n)
-                offsets = format_rows(vectors[start:stop], buffer).tolist()
-                text = buffer[: offsets[-1]].tobytes()
-                f.write(
-                    b"".join(
-                        words[i].encode("utf-8") + text[offsets[i - start] : offsets[i - start + 1]]
-                        for i in range(start, stop)
-                    )
-                )
+
+def _write_text_rows(f, words: Sequence[str], vectors: np.ndarray, chunk: int) -> None:
+    """The text records of ``vectors`` (float32, C-contiguous), ``chunk`` rows at a time.
+
+    Values are formatted in compiled code (Python's ``'%.9g'`` costs about 250 ns a value), on
+    every core: chunks are formatted by a pool of threads (the formatter releases the GIL), one
+    per thread at a time, and written in order, so memory stays a few chunks of text.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from w2vcli.textformat import MAX_VALUE_BYTES, format_rows
+
+    n, d = vectors.shape
+
+    def text_of(start: int) -> bytes:
+        stop = min(start + chunk, n)
+        buffer = np.empty((stop - start) * d * MAX_VALUE_BYTES + 1, dtype=np.uint8)
+        offsets = format_rows(vectors[start:stop], buffer).tolist()
+        text = memoryview(buffer)
+        return b"".join(part for i in range(start, stop) for part in (
+            words[i].encode("utf-8"), text[offsets[i - start]:offsets[i - start + 1]]))
+
+    starts = range(0, n, chunk)
+    workers = min(os.cpu_count() or 1, len(starts)) or 1
+    if workers == 1:
+        for start in starts:
+            f.write(text_of(start))
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="w2v-format") as pool:
+        window = workers  # chunks in flight
+        for lo in range(0, len(starts), window):
+            for text in pool.map(text_of, starts[lo:lo + window]):
+                f.write(text)
 
 
 # -- reading ----------------------------------------------------------------------------------

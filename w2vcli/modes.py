@@ -13,6 +13,6 @@ LOSSES = ("ns", "hs", "softmax")
 KERNELS = ("context-combining", "hogbatch", "pair")
 DEFAULT_KERNEL = KERNELS[0]
 #: Centre words sharing one set of noise words in the context-combining rule (``--combine``).
-DEFAULT_COMBINE = 4
+DEFAULT_COMBINE = 2
 #: Largest ``--combine`` (a window's membership in a group is a 64-bit mask).
 MAX_COMBINE = 64

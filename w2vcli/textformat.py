@@ -19,6 +19,13 @@ from numba import njit
 #: Bytes one value can take: sign, 9 digits, point, "e-45" and the separating space.
 MAX_VALUE_BYTES = 18
 
+# Powers of ten 10**k for k in [-_POW10_BIAS, 70), so that scaling a value to 9 digits is a table
+# lookup and a multiplication rather than a call of pow (float32 spans 1e-45 to 3.4e38).
+_POW10_BIAS = 60
+_POW10 = np.array([10.0 ** k for k in range(-_POW10_BIAS, 70)], dtype=np.float64)
+_LOG10_2 = 0.30102999566398120
+_INT_POW10 = np.array([10 ** k for k in range(10)], dtype=np.int64)
+
 
 @njit(cache=True, nogil=True)
 def _write_digits(out: np.ndarray, pos: int, value: int, count: int) -> int:
@@ -49,14 +56,17 @@ def _write_value(out: np.ndarray, pos: int, x: float) -> int:
     if x == 0:
         out[pos] = 48
         return pos + 1
-    exp = int(math.floor(math.log10(x)))
-    mant = int(round(x * 10.0 ** (8 - exp)))
-    if mant >= 1_000_000_000:  # log10 rounded up to the next power of ten
+    # x = m 2**e2 with m in [0.5, 1): the decimal exponent is floor((e2 - 1) log10 2) or one
+    # more; the scaled mantissa says which.
+    e2 = math.frexp(x)[1]
+    exp = int(math.floor((e2 - 1) * _LOG10_2))
+    mant = int(round(x * _POW10[8 - exp + _POW10_BIAS]))
+    if mant >= 1_000_000_000:
         exp += 1
-        mant = int(round(x * 10.0 ** (8 - exp)))
-    elif mant < 100_000_000:  # or down
+        mant = int(round(x * _POW10[8 - exp + _POW10_BIAS]))
+    elif mant < 100_000_000:
         exp -= 1
-        mant = int(round(x * 10.0 ** (8 - exp)))
+        mant = int(round(x * _POW10[8 - exp + _POW10_BIAS]))
     if mant >= 1_000_000_000:  # rounding carried into a tenth digit: 9.99999999x -> 10
         mant //= 10
         exp += 1
@@ -73,9 +83,9 @@ def _write_value(out: np.ndarray, pos: int, x: float) -> int:
                     out[pos] = 48
                     pos += 1
                 return pos
-            pos = _write_digits(out, pos, mant // 10 ** (digits - whole), whole)
+            pos = _write_digits(out, pos, mant // _INT_POW10[digits - whole], whole)
             out[pos] = 46  # .
-            return _write_digits(out, pos + 1, mant % 10 ** (digits - whole), digits - whole)
+            return _write_digits(out, pos + 1, mant % _INT_POW10[digits - whole], digits - whole)
         out[pos] = 48
         out[pos + 1] = 46
         pos += 2
@@ -83,10 +93,10 @@ def _write_value(out: np.ndarray, pos: int, x: float) -> int:
             out[pos] = 48
             pos += 1
         return _write_digits(out, pos, mant, digits)
-    pos = _write_digits(out, pos, mant // 10 ** (digits - 1), 1)
+    pos = _write_digits(out, pos, mant // _INT_POW10[digits - 1], 1)
     if digits > 1:
         out[pos] = 46
-        pos = _write_digits(out, pos + 1, mant % 10 ** (digits - 1), digits - 1)
+        pos = _write_digits(out, pos + 1, mant % _INT_POW10[digits - 1], digits - 1)
     out[pos] = 101  # e
     out[pos + 1] = 45 if exp < 0 else 43
     exp = abs(exp)
