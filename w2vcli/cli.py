@@ -243,7 +243,10 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
 
     from w2vcli.corpus import read_corpus
     from w2vcli.tokenize import make_tokenizer
+    from w2vcli.train import share_one_malloc_arena
     from w2vcli.vocab import Vocab, read_vocab as load_vocab_file, save_vocab as write_vocab
+
+    share_one_malloc_arena()  # before any thread starts (the reader's, the progress bar's)
 
     fixed_vocab = None
     if saved is not None:

@@ -275,6 +275,16 @@ def all_finite(a: np.ndarray) -> bool:
                for i in range(0, flat.size, _FINITE_BLOCK))
 
 
+def _libc_function(name: str):
+    """A function of the C library the interpreter is linked with, or None (not glibc)."""
+    import ctypes
+
+    try:
+        return getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError):
+        return None
+
+
 def release_free_memory() -> None:
     """Hand memory the process has freed but still holds back to the operating system.
 
@@ -286,13 +296,34 @@ def release_free_memory() -> None:
     """
     import ctypes
 
-    try:
-        trim = ctypes.CDLL(None).malloc_trim  # the C library the interpreter is linked with
-    except (OSError, AttributeError):
-        return
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    trim(0)
+    trim = _libc_function("malloc_trim")
+    if trim is not None:
+        trim.argtypes = [ctypes.c_size_t]
+        trim.restype = ctypes.c_int
+        trim(0)
+
+
+#: glibc's mallopt parameter number of M_ARENA_MAX.
+_M_ARENA_MAX = -8
+
+
+def share_one_malloc_arena() -> None:
+    """Make every thread allocate from glibc's one main heap (``mallopt(M_ARENA_MAX, 1)``).
+
+    By default glibc gives threads heaps of their own; what the corpus reader's threads free
+    there stays resident (``malloc_trim`` did not give it back: about 70 MiB on a 1.2M-word
+    corpus, measured), on top of the model that is allocated next. With one heap, freed memory is
+    released by :func:`release_free_memory`. The threads allocate little and rarely (tables and
+    scratch arrays, not per word), so they do not contend for the one heap. Call it before any
+    thread starts; it does nothing where the C library is not glibc.
+    """
+    import ctypes
+
+    mallopt = _libc_function("mallopt")
+    if mallopt is not None:
+        mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+        mallopt.restype = ctypes.c_int
+        mallopt(_M_ARENA_MAX, 1)
 
 
 def output_tables(vocab: Vocab, config: TrainConfig):
