@@ -213,7 +213,7 @@ def test_info_on_a_model_directory(model_dir):
     assert result.exit_code == 0, result.output
     out = result.stdout
     cells = table_cells(out)
-    assert cells["format"] == "w2v model directory (version 1)"
+    assert cells["format"] == "w2v model directory (version 2)"
     assert cells["vocabulary size"] == "7"
     assert cells["dimension"] == "6"
     assert cells["output vectors"] == "7 x 6"

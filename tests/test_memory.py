@@ -130,14 +130,15 @@ def _saved_model(tmp_path, words=4, dim=3):
 
 
 def test_continuing_a_model_trains_its_arrays_in_place(tmp_path):
-    from w2vcli.model import continued_weights, load_model, resume_state
+    from w2vcli.model import continued_weights, load_model, trainable
+    from w2vcli.session import position_from_meta
     from w2vcli.train import TrainConfig
     from w2vcli.vocab import Vocab
 
     original = _saved_model(tmp_path)
     saved = load_model(tmp_path / "model")
-    (w_in, w_out), position, _ = resume_state(saved, None, 2)
-    assert position.epoch == 2
+    w_in, w_out = trainable(saved.w_in), trainable(saved.w_out)
+    assert position_from_meta(saved.meta).epoch == 2
     assert w_in is saved.w_in and w_out is saved.w_out  # no second copy of the model
     assert w_in.flags.writeable and w_in.flags.c_contiguous and w_in.dtype == np.float32
     np.testing.assert_array_equal(w_in, original.w_in)
@@ -147,11 +148,11 @@ def test_continuing_a_model_trains_its_arrays_in_place(tmp_path):
 
 
 def test_continuing_a_mapped_model_copies_it(tmp_path):
-    from w2vcli.model import load_model, resume_state
+    from w2vcli.model import load_model, trainable
 
     original = _saved_model(tmp_path)
     saved = load_model(tmp_path / "model", mmap=True)  # read-only mappings
-    (w_in, w_out), _, _ = resume_state(saved, None, 2)
+    w_in, w_out = trainable(saved.w_in), trainable(saved.w_out)
     assert w_in.flags.writeable and w_out.flags.writeable
     assert not np.shares_memory(w_in, saved.w_in)
     np.testing.assert_array_equal(w_out, original.w_out)

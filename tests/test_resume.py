@@ -173,9 +173,9 @@ def test_resuming_at_the_end_of_an_epoch_records_its_learning_rate(corpus, tmp_p
     vocab, encoded = read_corpus([corpus], make_tokenizer(), min_count=1)
     config = TrainConfig(dim=8, threads=1, epochs=2)
     full = train(vocab, encoded, config)
-    batches = len(encoded.plan(200_000)) - 1
     half = train(vocab, encoded, TrainConfig(dim=8, threads=1, epochs=2, seed=1))
     resumed = train(vocab, encoded, config, weights=(half.w_in.copy(), half.w_out.copy()),
-                    start=Position(epoch=2, batch=batches, loss=1.0, pairs=1))
+                    start=Position(epoch=2, sentence=encoded.n_sentences, loss=1.0,
+                                   pairs=1))
     assert [e.epoch for e in resumed.epochs] == [2]
     assert resumed.epochs[0].alpha == pytest.approx(full.epochs[-1].alpha)

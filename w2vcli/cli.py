@@ -116,14 +116,6 @@ def cli() -> None:
     """Train word2vec vectors fast on your own text, then query, plot and evaluate them."""
 
 
-#: train's options that define the model and the corpus encoding; --resume takes them from the
-#: checkpoint, --init from the saved model unless given (dim and loss must match it).
-_MODEL_OPTIONS = ("model", "loss", "dim", "window", "neg", "min_count", "max_vocab", "sample",
-                  "ns_exponent", "shrink_windows", "cbow_mean", "kernel", "combine", "tokenizer",
-                  "lowercase", "max_sentence_length")
-_SCHEDULE_OPTIONS = ("epochs", "alpha", "min_alpha", "seed")
-
-
 @cli.command()
 @click.argument("corpus", nargs=-1, required=False, metavar="CORPUS...")
 @click.option("-o", "--output", default=DEFAULT_VECTORS, show_default=True, metavar="FILE",
@@ -198,171 +190,49 @@ _SCHEDULE_OPTIONS = ("epochs", "alpha", "min_alpha", "seed")
               help="Write epoch, words, alpha, mean loss and words/s per epoch as CSV.")
 @click.pass_context
 def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | None,
-          threads: int | None, save_model: str | None, checkpoint_every: int | None,
-          resume: str | None, init_dir: str | None, update_vocab: bool,
-          save_vocab: str | None, read_vocab: str | None, loss_log: str | None,
-          **options) -> None:
+          save_model: str | None, checkpoint_every: int | None, resume: str | None,
+          init_dir: str | None, update_vocab: bool, save_vocab: str | None,
+          read_vocab: str | None, loss_log: str | None, **options) -> None:
     """Train word vectors on CORPUS (files, .gz/.bz2/.xz, or - for stdin).
 
     One line is one sentence. Example: w2v train corpus.txt --dim 100 --window 5 -o vectors.txt
     """
-    from w2vcli.io import check_writable
+    from w2vcli.session import Interrupted, OptionError, TrainingSession
 
-    given = {name for name in options
-             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}
-    _check_train_flags(ctx, corpus, resume, init_dir, update_vocab, read_vocab, save_model,
-                       checkpoint_every, given)
-    saved = None
-    if resume or init_dir:
-        from w2vcli.model import load_model
+    def given(name: str) -> bool:
+        return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
 
-        saved = load_model(resume or init_dir)
-        options = _options_from_model(saved, options, given, resume=bool(resume))
-        if resume:
-            corpus = corpus or tuple(saved.meta.get("corpus", {}).get("paths", ()))
-            save_model = save_model or resume
-            checkpoint_every = checkpoint_every or saved.meta.get("checkpoint_every")
-            if ctx.get_parameter_source("output") != click.core.ParameterSource.COMMANDLINE:
-                output = saved.meta.get("output", {}).get("path", output)
-                fmt = fmt or saved.meta.get("output", {}).get("format")
-    alpha = options["alpha"] or (0.05 if options["model"] == "cbow" else 0.025)
-    if options["min_alpha"] > alpha:
-        raise click.BadParameter(f"must not exceed --alpha {alpha:g}", param_hint="--min-alpha")
-    fmt = fmt or ("binary" if output.endswith(".bin") else "text")
-    for path in corpus:
-        if path != "-" and os.path.exists(path) and os.path.exists(output) \
-                and os.path.samefile(path, output):
-            raise click.BadParameter(f"{output} is the corpus; write the vectors elsewhere",
-                                     param_hint="-o")
-    for path in (output, save_vocab, loss_log):
-        if path:
-            check_writable(path)
-    if save_model:
-        check_writable(os.path.join(save_model, "model.json") if os.path.isdir(save_model)
-                       else save_model)
-
-    from w2vcli.corpus import read_corpus
-    from w2vcli.tokenize import make_tokenizer
-    from w2vcli.train import share_one_malloc_arena
-    from w2vcli.vocab import Vocab, read_vocab as load_vocab_file, save_vocab as write_vocab
-
-    share_one_malloc_arena()  # before any thread starts (the reader's, the progress bar's)
-
-    fixed_vocab = None
-    if saved is not None:
-        fixed_vocab = Vocab(list(saved.words), saved.counts)
-    elif read_vocab:
-        fixed_vocab = load_vocab_file(read_vocab, options["min_count"], options["max_vocab"])
     console = _stderr_console()
-    with console.status("Reading corpus..."):
-        vocab, encoded = read_corpus(
-            corpus, make_tokenizer(options["tokenizer"], options["lowercase"]),
-            options["min_count"], options["max_vocab"], options["max_sentence_length"],
-            vocab=fixed_vocab, update_vocab=update_vocab, threads=threads,
-        )
-    added = len(vocab) - (len(fixed_vocab) if fixed_vocab is not None else len(vocab))
+    try:
+        session = TrainingSession.prepare(
+            corpus, output=output if given("output") else None, fmt=fmt, save_model=save_model,
+            checkpoint_every=checkpoint_every, resume=resume, init=init_dir,
+            update_vocab=update_vocab, save_vocab=save_vocab, read_vocab=read_vocab,
+            loss_log=loss_log, **{name: value for name, value in options.items() if given(name)})
+        for note in session.notes:
+            console.print(note)
+        with console.status("Reading corpus..."):
+            session.read()
+    except OptionError as exc:
+        _raise_usage(exc)
+    vocab, encoded = session.vocab, session.encoded
     console.print(
         f"Vocabulary: {len(vocab):,} words"
-        + (f" ({added:,} new)" if update_vocab else "")
-        + (f" from {read_vocab}" if read_vocab else f" (min-count {options['min_count']})")
+        + (f" ({session.added_words:,} new)" if update_vocab else "")
+        + (f" from {read_vocab}" if read_vocab
+           else f" (min-count {session.options['min_count']})")
         + f"; corpus: {len(encoded):,} of {encoded.raw_tokens:,} tokens in vocabulary, "
         f"{encoded.n_sentences:,} sentences"
     )
-    if encoded.replaced_bytes:
-        console.print(
-            f"Warning: {_count(encoded.replaced_bytes, 'invalid UTF-8 byte')} in the corpus "
-            f"{'was' if encoded.replaced_bytes == 1 else 'were'} replaced with U+FFFD (if it is "
-            "not UTF-8, convert it first, e.g. iconv -f latin1 -t utf-8)")
-    if encoded.nul_chars:
-        console.print(f"Warning: {_count(encoded.nul_chars, 'NUL byte')} in the corpus "
-                      f"{'was' if encoded.nul_chars == 1 else 'were'} read as spaces")
-    if save_vocab:
-        write_vocab(save_vocab, vocab)
-
-    from w2vcli.model import SavedModel, loss_csv_text, save_model as write_model
-    from w2vcli.train import TrainConfig
-    from w2vcli.train import train as run_training
-
-    config = TrainConfig(
-        model=options["model"], loss=options["loss"], dim=options["dim"],
-        window=options["window"], negative=options["neg"], sample=options["sample"],
-        epochs=options["epochs"], alpha=alpha, min_alpha=options["min_alpha"],
-        ns_exponent=options["ns_exponent"], shrink_windows=options["shrink_windows"],
-        cbow_mean=options["cbow_mean"], threads=threads, seed=options["seed"],
-        kernel=options["kernel"], combine=options["combine"],
-    )
-    fingerprint = encoded.fingerprint() if (save_model or resume) else None
-    if options["loss"] == "ns" and options["neg"] > len(vocab):
-        raise click.BadParameter(
-            f"{options['neg']} noise words per prediction is more than the {len(vocab)} words in "
-            "the vocabulary; use fewer", param_hint="--neg")
-    from w2vcli.model import continued_weights, resume_state
-
-    weights, start, history = None, None, []
-    if resume:
-        weights, start, history = resume_state(saved, fingerprint, config.epochs)
-    elif init_dir:
-        weights = continued_weights(saved, vocab, config)
-
-    meta = {
-        "config": {f: getattr(config, f) for f in config.__dataclass_fields__},
-        "corpus": {
-            "paths": list(corpus), "fingerprint": fingerprint, "tokens": len(encoded),
-            "raw_tokens": encoded.raw_tokens, "sentences": encoded.n_sentences,
-            **{k: options[k] for k in ("tokenizer", "lowercase", "min_count", "max_vocab",
-                                       "max_sentence_length")},
-        },
-        "output": {"path": output, "format": fmt},
-        "checkpoint_every": checkpoint_every,
-        "w2v_version": __version__,
-    }
-    if init_dir:
-        meta["initialised_from"] = os.path.abspath(init_dir)
-
-    def checkpoint(w_in, w_out, epochs_done: int, words_done: int, position=None) -> None:
-        extra = {"position": vars(position)} if position is not None else {}
-        write_model(save_model, SavedModel(
-            vocab.words, vocab.counts, w_in, w_out,
-            dict(meta, epochs_done=epochs_done, words_done=words_done, **extra), history,
-        ))
-
-    def on_epoch(stats, w_in, w_out) -> None:
-        history.append({"epoch": stats.epoch, "words": stats.words, "alpha": stats.alpha,
-                        "mean_loss": stats.mean_loss, "words_per_sec": stats.words_per_sec})
-        if loss_log:
-            from w2vcli.io import atomic_output
-
-            with atomic_output(loss_log, "w") as fh:
-                fh.write(loss_csv_text(history))
-        last = stats.epoch == config.epochs
-        if save_model and (last or (checkpoint_every and stats.epoch % checkpoint_every == 0)):
-            checkpoint(w_in, w_out, stats.epoch, stats.epoch * len(encoded))
-
-    from w2vcli.train import TrainingInterrupted
-
+    for warning in session.reading_warnings():
+        console.print(warning)
+    config, output, fmt = session.config, session.output, session.fmt
     try:
         with _TrainingProgress(console, config.epochs) as bar:
-            result = run_training(vocab, encoded, config, progress=bar.update, weights=weights,
-                                  start=start, on_epoch=on_epoch)
-    except TrainingInterrupted as stop:
-        where = (f"Interrupted in epoch {stop.position.epoch} of {config.epochs} after "
-                 f"{stop.words_done:,} of {stop.total_words:,} words "
-                 f"({100 * stop.words_done / max(stop.total_words, 1):.0f}%)")
-        if save_model:
-            checkpoint(stop.w_in, stop.w_out, stop.position.epoch - 1, stop.words_done,
-                       stop.position)
-            console.print(f"{where}; saved a checkpoint to {save_model}: continue with "
-                          f"'w2v train --resume {save_model}'. {output} was not written.")
-        else:
-            console.print(f"{where}; nothing was written (--save-model DIR keeps interrupted "
-                          "work).")
+            result = session.train(progress=bar.update)
+    except Interrupted as stop:
+        console.print(stop.message)
         ctx.exit(130)
-
-    from w2vcli.io import write_vectors
-
-    if not save_model:  # nothing else needs w_out (V x d): free it before writing
-        result.w_out = weights = saved = None
-    write_vectors(output, vocab.words, result.w_in, binary=fmt == "binary")
     if not result.epochs:
         console.print(f"Nothing to train: the checkpoint already has all {config.epochs} epochs. "
                       f"Wrote {output} ({fmt}).")
@@ -372,9 +242,9 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
     console.print(
         f"Trained {len(vocab):,} words x {config.dim} dims on {result.words:,} words in "
         f"{result.seconds:.1f} s ({result.words_per_sec:,.0f} words/s, "
-        f"{config.threads or os.cpu_count()} threads); final-epoch mean loss "
+        f"{result.threads} threads); final-epoch mean loss "
         f"{final.mean_loss:.4f}. Wrote {output} ({fmt})"
-        + (f" and the model to {save_model}." if save_model else ".")
+        + (f" and the model to {session.save_model}." if session.save_model else ".")
     )
     if final.pairs == 0:
         console.print(
@@ -383,58 +253,11 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
         )
 
 
-def _check_train_flags(ctx, corpus, resume, init_dir, update_vocab, read_vocab, save_model,
-                       checkpoint_every, given) -> None:
-    """Usage errors for combinations of train's flags."""
-    if resume and init_dir:
-        raise click.UsageError("--resume and --init cannot be combined; give one of them")
-    if resume and (given - {"epochs"}):
-        flags = ", ".join("--" + name.replace("_", "-") for name in sorted(given - {"epochs"}))
-        raise click.UsageError(
-            f"{flags}: a resumed run keeps its checkpoint's parameters; drop them, or use "
-            "--init DIR to train on with new ones"
-        )
-    if not corpus and not resume:
-        raise click.UsageError("Missing argument 'CORPUS...'.")
-    if update_vocab and not init_dir:
-        raise click.UsageError("--update-vocab goes with --init DIR")
-    if read_vocab and (resume or init_dir):
-        raise click.UsageError("--read-vocab cannot be combined with --resume or --init (the "
-                               "saved model has its vocabulary)")
-    if checkpoint_every and not (save_model or resume):
-        raise click.UsageError("--checkpoint-every needs --save-model DIR")
-
-
-def _options_from_model(saved, options: dict, given: set[str], resume: bool) -> dict:
-    """Training options for --resume (all from the model) or --init (the model's unless given)."""
-    config = saved.meta.get("config", {})
-    corpus = saved.meta.get("corpus", {})
-    stored = {
-        "model": config.get("model"), "loss": config.get("loss"), "dim": config.get("dim"),
-        "window": config.get("window"), "neg": config.get("negative"),
-        "sample": config.get("sample"), "ns_exponent": config.get("ns_exponent"),
-        "shrink_windows": config.get("shrink_windows"), "cbow_mean": config.get("cbow_mean"),
-        "kernel": config.get("kernel"), "combine": config.get("combine"),
-        "epochs": config.get("epochs"),
-        "alpha": config.get("alpha"), "min_alpha": config.get("min_alpha"),
-        "seed": config.get("seed"),
-        **{k: corpus.get(k) for k in ("tokenizer", "lowercase", "min_count", "max_vocab",
-                                      "max_sentence_length")},
-    }
-    merged = dict(options)
-    names = _MODEL_OPTIONS + (_SCHEDULE_OPTIONS if resume else ())
-    for name in names:
-        keep_given = name in given and (name == "epochs" or not resume)
-        nullable = name in ("max_vocab", "lowercase")
-        if not keep_given and (stored.get(name) is not None or nullable):
-            merged[name] = stored.get(name)
-    merged["dim"] = saved.vector_size
-    for name, value in (("dim", saved.vector_size), ("loss", stored["loss"])):
-        if name in given and options[name] != value and value is not None:
-            raise click.BadParameter(
-                f"the saved model has {name} {value}; continue it with that, or train anew",
-                param_hint="--" + name)
-    return merged
+def _raise_usage(exc) -> None:
+    """A session's option error as click's usage error (exit 2, names the flag)."""
+    if exc.option is None:
+        raise click.UsageError(str(exc)) from None
+    raise click.BadParameter(str(exc), param_hint=exc.option) from None
 
 
 class _TrainingProgress:

@@ -4,7 +4,10 @@
 
     DIR/
       model.json   format marker and version, vector size, vocabulary size, the training
-                   parameters, epochs done, words trained, the corpus fingerprint (see below)
+                   parameters (threads included), epochs done, words trained, the corpus
+                   (absolute paths, fingerprint), the outputs' absolute paths, and for a
+                   checkpoint taken on Ctrl-C the position (epoch, next sentence, running
+                   loss); its layout is :mod:`w2vcli.session`'s
       vocab.tsv    one line per word, ``word<TAB>count``, row i = word id i (most frequent first)
       w_in.npy     float32 (V, d): the input (centre) vectors, i.e. the word vectors
       w_out.npy    float32 (V, d): the output (outside) vectors of negative sampling, or the
@@ -12,9 +15,10 @@
       loss.csv     one row per epoch done: epoch, words, alpha, mean_loss, words_per_sec
 
 Everything is plain NumPy ``.npy``, JSON, TSV and CSV, readable without w2v. Training needs no
-random state beyond the seed: every kernel call derives its stream from (seed, epoch, batch),
-and the learning rate is a function of the global word position, so a run resumed at an epoch
-boundary continues exactly where it stopped.
+random state beyond the seed: every kernel call derives its stream from (seed, epoch, first
+sentence of its batch), and the learning rate is a function of the global word position, so a
+resumed run continues exactly where it stopped, at any thread count (bit for bit at the thread
+count it was trained with, if that is 1).
 
 A directory is written whole under a temporary name beside ``DIR`` and renamed into place, so
 ``DIR`` is always either the previous complete model or the new one, never half of each (a
@@ -39,7 +43,8 @@ import numpy as np
 from w2vcli.errors import W2VError
 
 FORMAT = "w2v-model"
-VERSION = 1
+#: 2: a checkpoint's position is a sentence index (1: a batch index, still read).
+VERSION = 2
 LOSS_FIELDS = ("epoch", "words", "alpha", "mean_loss", "words_per_sec")
 
 
@@ -200,41 +205,6 @@ def loss_csv_text(rows: list[dict[str, float]]) -> str:
     writer.writeheader()
     writer.writerows({k: row[k] for k in LOSS_FIELDS} for row in rows)
     return buffer.getvalue()
-
-
-def resume_state(saved: SavedModel, fingerprint: str | None, epochs: int):
-    """What ``--resume`` continues from: weights, position and loss history of a checkpoint.
-
-    Args:
-        saved: the checkpoint.
-        fingerprint: :meth:`w2vcli.corpus.Corpus.fingerprint` of the corpus given now.
-        epochs: the run's total epochs.
-
-    Returns:
-        ``(weights, position, history)``: ``(w_in, w_out)`` to train in place (see
-        :func:`trainable`: ``saved``'s own arrays when loaded without ``mmap``), the
-        :class:`w2vcli.train.Position` to start from (mid-epoch for a checkpoint taken on
-        Ctrl-C), and the ``loss.csv`` rows so far.
-
-    Raises:
-        W2VError: the corpus is not the one the checkpoint was trained on, or it has more epochs
-            done than ``epochs``.
-    """
-    from w2vcli.train import Position
-
-    stored = saved.meta.get("corpus", {}).get("fingerprint")
-    if stored and fingerprint != stored:
-        raise W2VError(
-            "the corpus is not the one this checkpoint was trained on (its fingerprint "
-            "differs); pass the same corpus, or use --init DIR to train on new text"
-        )
-    done = int(saved.meta.get("epochs_done", 0))
-    if done > epochs:
-        raise W2VError(f"the checkpoint has {done} epochs done, more than --epochs {epochs}")
-    position = saved.meta.get("position")
-    position = Position(**position) if position else Position(epoch=done + 1)
-    weights = (trainable(saved.w_in), trainable(saved.w_out))
-    return weights, position, [dict(row) for row in saved.loss]
 
 
 def trainable(a: np.ndarray) -> np.ndarray:

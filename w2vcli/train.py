@@ -46,17 +46,20 @@ class InsufficientMemoryError(W2VError):
 
 @dataclass
 class Position:
-    """Where training stands: the next batch to train and the epoch's running loss.
+    """Where training stands: the next sentence to train and the epoch's running loss.
+
+    The position is a sentence index, not a batch index, so it does not depend on the thread
+    count: a run stopped at 2 threads resumes at the same sentence at 1 or 16.
 
     Attributes:
         epoch: the epoch in progress, from 1 (``epochs + 1`` when all are done).
-        batch: index of the next batch of that epoch to train.
+        sentence: index of the next sentence of that epoch to train (``0`` to ``S``).
         loss: summed loss of the epoch's batches so far (float64).
         pairs: predictions trained in the epoch so far.
     """
 
     epoch: int = 1
-    batch: int = 0
+    sentence: int = 0
     loss: float = 0.0
     pairs: int = 0
 
@@ -412,9 +415,10 @@ def split_sentences(sentence_ends: np.ndarray, lo: int, hi: int, parts: int) -> 
     return np.concatenate(([lo], np.clip(inner, lo, hi), [hi])).astype(np.int64)
 
 
-def _batch_seed(seed: int, epoch: int, batch: int) -> int:
-    """A 63-bit seed for one kernel call, derived from the run's seed, epoch and batch."""
-    state = np.random.SeedSequence([seed & 0xFFFFFFFFFFFFFFFF, epoch, batch]).generate_state(
+def _batch_seed(seed: int, epoch: int, sentence: int) -> int:
+    """A 63-bit seed for one kernel call, derived from the run's seed, the epoch and the
+    batch's first sentence (so that it does not depend on how the epoch was cut)."""
+    state = np.random.SeedSequence([seed & 0xFFFFFFFFFFFFFFFF, epoch, sentence]).generate_state(
         1, np.uint64
     )[0]
     return int(state >> np.uint64(1))
@@ -442,8 +446,10 @@ def train(
         weights: ``(w_in, w_out)`` to continue from, float32, shapes as :func:`init_weights`
             gives (updated in place); default: a fresh initialisation from ``config.seed``.
         start: where to resume (a checkpoint's :class:`Position`): training continues from
-            that batch of that epoch on the same learning-rate schedule and random streams as
-            an uninterrupted run, so with one thread the result is bit-for-bit the same.
+            that sentence of that epoch on the same learning-rate schedule and random streams
+            as an uninterrupted run (every batch's stream is derived from the seed, the epoch
+            and its first sentence), so with one thread, as before the stop, the result is
+            bit-for-bit the same; at another thread count it is the same run, not the same bits.
         on_epoch: called after every epoch with its statistics and the weights (to save a
             checkpoint); exceptions it raises stop training.
         batch_kernel: a :class:`w2vcli.kernels.BatchKernel` to train with instead of
@@ -457,7 +463,8 @@ def train(
         A :class:`TrainResult`; ``result.w_in`` are the word vectors.
 
     Raises:
-        ValueError: a hyper-parameter is out of range, or ``weights`` have the wrong shape.
+        ValueError: a hyper-parameter is out of range, ``weights`` have the wrong shape, or
+            ``start`` is outside the corpus.
         W2VError: the mode cannot handle the vocabulary (see :func:`output_tables`).
         TrainingDivergedError: the loss or the weights became NaN or infinite.
         InsufficientMemoryError: the model would not fit in the memory available.
@@ -525,8 +532,11 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
     ids_buffer = None
     began = time.perf_counter()
     began_cpu = time.process_time()
+    if not 0 <= position.sentence <= corpus.n_sentences:
+        raise ValueError(f"start sentence {position.sentence} is outside the corpus's "
+                         f"{corpus.n_sentences} sentences")
     first_done = (position.epoch - 1) * n_words + (
-        corpus.sentence_start(int(batches[position.batch])) if position.epoch <= config.epochs else 0
+        corpus.sentence_start(position.sentence) if position.epoch <= config.epochs else 0
     )
     done = first_done
     if stop.requested:  # Ctrl-C while the kernel was loading
@@ -535,14 +545,17 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
         epoch = position.epoch
         epoch_start = time.perf_counter()
         alpha = _alpha_at(config, done, total_words)
-        for b in range(position.batch, len(batches) - 1):
-            ids, ends, first = corpus.read_batch(int(batches[b]), int(batches[b + 1]),
-                                                 ids_buffer)
+        # The epoch's batches from the position on; a position inside a batch of this plan
+        # (saved at another thread count) starts with the rest of that batch.
+        later = batches[np.searchsorted(batches, position.sentence, side="right"):]
+        cuts = [position.sentence, *(int(c) for c in later)]
+        for lo, hi in zip(cuts[:-1], cuts[1:]):
+            ids, ends, first = corpus.read_batch(lo, hi, ids_buffer)
             if ids_buffer is None or len(ids) > len(ids_buffer):
                 ids_buffer = ids
             chunks = split_sentences(ends, 0, len(ends), threads)
             stats = call(ids, ends, chunks, (epoch - 1) * n_words + first,
-                         _batch_seed(config.seed, epoch, b))
+                         _batch_seed(config.seed, epoch, lo))
             batch_loss = float(stats[:, STAT_LOSS].sum())
             if not np.isfinite(batch_loss):
                 raise TrainingDivergedError(
@@ -552,7 +565,7 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
             position.loss += batch_loss
             position.pairs += int(stats[:, STAT_PREDICTIONS].sum())
             result.flops += float(stats[:, STAT_FLOPS].sum())
-            position.batch = b + 1
+            position.sentence = hi
             done += len(ids)
             alpha = _alpha_at(config, done, total_words)
             if progress is not None:
