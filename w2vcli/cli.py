@@ -226,7 +226,7 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
     )
     for warning in session.reading_warnings():
         console.print(warning)
-    config, output, fmt = session.config, session.output, session.fmt
+    config, output, fmt = session.config, _shown(session.output), session.fmt
     try:
         with _TrainingProgress(console, config.epochs) as bar:
             result = session.train(progress=bar.update)
@@ -244,13 +244,19 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
         f"{result.seconds:.1f} s ({result.words_per_sec:,.0f} words/s, "
         f"{result.threads} threads); final-epoch mean loss "
         f"{final.mean_loss:.4f}. Wrote {output} ({fmt})"
-        + (f" and the model to {session.save_model}." if session.save_model else ".")
+        + (f" and the model to {_shown(session.save_model)}." if session.save_model else ".")
     )
     if final.pairs == 0:
         console.print(
             f"Warning: no {unit} were trained, so the vectors are random: the corpus is too "
             f"small for subsampling at --sample {config.sample:g}; try --sample 0."
         )
+
+
+def _shown(path: str) -> str:
+    """A path as the user would write it here: relative below the current directory."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def _raise_usage(exc) -> None:
