@@ -28,7 +28,7 @@ mkdir -p "$OUT"
 
 if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+. "$HERE/run.sh"
 
 step "1. Generate a synthetic corpus: 10 topic groups, 20 analogy pairs, Zipf-like frequencies"
 run "$PYTHON" "$HERE/synthetic.py" -o "$CORPUS" --tokens "$TOKENS" --seed 0 --questions "$QUESTIONS"

@@ -24,7 +24,7 @@ mkdir -p "$OUT"
 
 if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+. "$HERE/run.sh"
 
 step "1. Join phrases: 2 passes, threshold 200 then 100 (word2vec.c's demo-phrases.sh recipe)"
 run $W2V phrases "$DATA" -o "$PHRASED" --threshold 100 --passes 2 --min-count 5

@@ -21,7 +21,7 @@ mkdir -p "$OUT"
 
 if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+. "$HERE/run.sh"
 
 step "1. Train on the SST sentences (column 2 of the TSV, header skipped), read from stdin"
 # A small corpus, so: many epochs (20); --min-count 1 keeps every word, as the assignment does

@@ -64,7 +64,7 @@ def test_plain_resume_restores_the_thread_count_and_writes_the_same_bytes(corpus
     result = run("train", "--resume", ckpt)  # no --threads: the checkpoint's 1 is restored
     assert result.exit_code == 0, result.output
     assert "Resuming with" not in result.output
-    assert "1 threads" in result.output
+    assert "(1 thread)" in result.output or "words/s, 1 thread)" in result.output
     assert out.read_bytes() == full.read_bytes()
 
 
@@ -112,6 +112,10 @@ def test_a_mid_epoch_position_resumes_across_1_2_1_threads(corpus, tmp_path, mon
     epoch = third.train().epochs[0]
     assert 0 < positions[0] < positions[1] < reference.encoded.n_sentences
     assert epoch.pairs == expected.pairs
+    # The resumed epoch's words/s is over what this process trained of it, not the whole epoch.
+    left = len(reference.encoded) - reference.encoded.sentence_start(positions[1])
+    assert epoch.trained_words == left < epoch.words
+    assert epoch.words_per_sec == pytest.approx(left / epoch.seconds)
     assert np.isfinite(epoch.mean_loss)
     saved = load_model(ckpt)
     assert saved.meta["epochs_done"] == 1 and "position" not in saved.meta
@@ -132,7 +136,11 @@ def test_resume_works_from_another_directory(corpus, tmp_path, monkeypatch):
     result = run("train", "--resume", tmp_path / "a" / "m", "--epochs", "2")
     assert result.exit_code == 0, result.output
     assert load_model(tmp_path / "a" / "m").meta["epochs_done"] == 2
-    assert len((tmp_path / "a" / "loss.csv").read_text().splitlines()) == 3  # header + 2
+    rows = (tmp_path / "a" / "loss.csv").read_text().splitlines()
+    assert len(rows) == 3  # header + 2 epochs, the first read back from the checkpoint
+    for row in rows[1:]:  # written alike: integer epoch, words and words/s
+        epoch, words, _, _, rate = row.split(",")
+        assert epoch.isdigit() and words.isdigit() and rate.isdigit(), row
     assert not list((tmp_path / "b").iterdir())  # nothing written here
 
 
@@ -170,3 +178,20 @@ def test_session_option_errors_name_the_option(corpus, tmp_path):
     assert err.value.option == "--min-alpha"
     with pytest.raises(OptionError, match="--resume and --init cannot be combined"):
         TrainingSession.prepare([corpus], resume="x", init="y")
+
+
+def test_info_shows_settings_in_words(corpus, tmp_path):
+    model = tmp_path / "m"
+    assert run("train", corpus, "-o", tmp_path / "v.txt", *ARGS, "--epochs", "1", "--threads",
+               "1", "--save-model", model).exit_code == 0
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["info", str(model)])
+    assert result.exit_code == 0, result.output
+    cells = {}
+    for line in result.output.splitlines():
+        parts = [p.strip() for p in line.strip("│ ").split("│")]
+        if len(parts) == 2:
+            cells[parts[0]] = parts[1]
+    assert cells["lowercase"] == "yes (the words tokenizer's default)"
+    assert cells["max_vocab"] == "no limit" and cells["shrink_windows"] == "yes"
+    assert cells["output"] == f"format: text; path: {tmp_path / 'v.txt'}"
+    assert "{" not in result.output  # no raw JSON

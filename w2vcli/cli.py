@@ -227,6 +227,12 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
     for warning in session.reading_warnings():
         console.print(warning)
     config, output, fmt = session.config, _shown(session.output), session.fmt
+    with console.status(f"Loading the training kernel for --dim {config.dim} (the first run at "
+                        "a new dim or mode compiles it: 5-15 s, once)..."):
+        compile_seconds = session.load_kernel()
+    if compile_seconds >= 1.0:
+        console.print(f"Compiled the training kernel for {_mode_name(config)} in "
+                      f"{compile_seconds:.1f} s; later runs load it from the cache.")
     try:
         with _TrainingProgress(console, config.epochs) as bar:
             result = session.train(progress=bar.update)
@@ -239,11 +245,13 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
         return
     final = result.epochs[-1]
     unit = "centre words" if config.model == "cbow" else "(centre, outside) pairs"
+    # Under a tenth of a second, a rate says more about the clock than about the trainer.
+    rate = (f"{result.words_per_sec:,.0f} words/s, " if result.seconds >= 0.1 else "")
+    compiled = (f" after {compile_seconds:.1f} s compiling" if compile_seconds >= 1.0 else "")
     console.print(
         f"Trained {len(vocab):,} words x {config.dim} dims on {result.words:,} words in "
-        f"{result.seconds:.1f} s ({result.words_per_sec:,.0f} words/s, "
-        f"{result.threads} threads); final-epoch mean loss "
-        f"{final.mean_loss:.4f}. Wrote {output} ({fmt})"
+        f"{result.seconds:.1f} s{compiled} ({rate}{_count(result.threads, 'thread')}); "
+        f"final-epoch mean loss {final.mean_loss:.4f}. Wrote {output} ({fmt})"
         + (f" and the model to {_shown(session.save_model)}." if session.save_model else ".")
     )
     if final.pairs == 0:
@@ -251,6 +259,15 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
             f"Warning: no {unit} were trained, so the vectors are random: the corpus is too "
             f"small for subsampling at --sample {config.sample:g}; try --sample 0."
         )
+
+
+def _mode_name(config) -> str:
+    """'skip-gram, negative sampling (context-combining), dim 100' for a TrainConfig."""
+    model = {"sg": "skip-gram", "cbow": "CBOW"}[config.model]
+    loss = {"ns": "negative sampling", "hs": "hierarchical softmax",
+            "softmax": "exact softmax"}[config.loss]
+    rule = f" ({config.kernel})" if (config.model, config.loss) == ("sg", "ns") else ""
+    return f"{model}, {loss}{rule}, dim {config.dim}"
 
 
 def _shown(path: str) -> str:
@@ -615,18 +632,25 @@ def _human_size(n_bytes: int) -> str:
     return text if n_bytes < 1024 else f"{text} ({size:.1f} {unit})"
 
 
-def _info_value(value) -> str:
-    """A model.json value as one table cell: lists comma-joined, mappings as compact JSON."""
-    import json
+#: What an unset (``null``) model.json setting means, by key; "-" for the others.
+_INFO_UNSET = {"lowercase": "tokenizer's default (yes for words, no for whitespace)",
+               "max_vocab": "no limit", "threads": "all cores", "loss_log": "none",
+               "checkpoint_every": "last epoch only", "fingerprint": "not recorded"}
 
+
+def _info_value(value, key: str = "") -> str:
+    """A model.json value as one table cell in words: yes/no, lists comma-joined, mappings as
+    'key: value' pairs, an unset setting as what it means."""
     if value is None:
-        return "-"
+        return _INFO_UNSET.get(key, "-")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
-    if isinstance(value, (list, tuple)) and all(not isinstance(v, (dict, list)) for v in value):
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_info_value(v, k)}" for k, v in sorted(value.items()))
+    if isinstance(value, (list, tuple)):
         return ", ".join(_info_value(v) for v in value)
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return str(value)
 
 
@@ -700,14 +724,19 @@ def info(path: str, n_words: int) -> None:
     ]
     known = {"format", "version", "vector_size", "vocab_size", "config", "corpus", "epochs_done",
              "words_done"}
-    rows += [(key, _info_value(value)) for key, value in meta.items() if key not in known]
+    rows += [(key, _info_value(value, key)) for key, value in meta.items() if key not in known]
     console.print(_info_table("Model directory", rows))
     console.print(_info_table("Training parameters",
-                              [(k, _info_value(v)) for k, v in config.items()]))
+                              [(k, _info_value(v, k)) for k, v in config.items()]))
     corpus = meta.get("corpus")
     if corpus is not None:
         if isinstance(corpus, dict):
-            corpus_rows = [(k, _info_value(v)) for k, v in corpus.items()]
+            corpus_rows = [(k, _info_value(v, k)) for k, v in corpus.items()]
+            if "lowercase" in corpus and corpus["lowercase"] is None:  # the tokenizer's default
+                folds = corpus.get("tokenizer", "words") == "words"
+                corpus_rows = [(k, f"{'yes' if folds else 'no'} (the {corpus.get('tokenizer')}"
+                                   " tokenizer's default)" if k == "lowercase" else v)
+                               for k, v in corpus_rows]
         elif isinstance(corpus, list):
             corpus_rows = [(f"{i}", _info_value(v)) for i, v in enumerate(corpus, start=1)]
         else:

@@ -173,7 +173,7 @@ def load_model(path: str | os.PathLike, mmap: bool = False) -> SavedModel:
     loss: list[dict[str, float]] = []
     if (root / "loss.csv").is_file():
         with open(root / "loss.csv", encoding="utf-8", newline="") as fh:
-            loss = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+            loss = [_loss_row(row) for row in csv.DictReader(fh)]
     return SavedModel(words, counts, w_in, w_out, meta, loss)
 
 
@@ -198,13 +198,26 @@ def read_vocab_tsv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
     return words, np.asarray(counts, dtype=np.int64)
 
 
+#: How each ``loss.csv`` field is written: the same text for a row whether it was just trained
+#: or read back from a checkpoint (epoch, words and words/s as integers; alpha and the loss as
+#: the shortest text that reads back as the same float).
+_LOSS_FORMATS = {"epoch": "{:.0f}", "words": "{:.0f}", "alpha": "{!r}", "mean_loss": "{!r}",
+                 "words_per_sec": "{:.0f}"}
+
+
 def loss_csv_text(rows: list[dict[str, float]]) -> str:
     """The ``loss.csv`` layout (also what ``--loss-log`` writes) as a string."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=LOSS_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: row[k] for k in LOSS_FIELDS} for row in rows)
+    writer.writerows({k: _LOSS_FORMATS[k].format(float(row[k])) for k in LOSS_FIELDS}
+                     for row in rows)
     return buffer.getvalue()
+
+
+def _loss_row(row: dict[str, str]) -> dict[str, float]:
+    """A ``loss.csv`` row read back: epoch and words as int, the rest float."""
+    return {k: (int(float(v)) if k in ("epoch", "words") else float(v)) for k, v in row.items()}
 
 
 def trainable(a: np.ndarray) -> np.ndarray:

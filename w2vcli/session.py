@@ -152,6 +152,8 @@ class TrainingSession:
     config: Any = None
     history: list[dict[str, float]] = field(default_factory=list)
     added_words: int = 0
+    kernel_seconds: float = 0.0
+    _kernel: Any = None
     _fingerprint: str | None = None
     _weights: Any = None
     _start: Any = None
@@ -386,6 +388,21 @@ class TrainingSession:
 
     # -- training ---------------------------------------------------------------------------
 
+    def load_kernel(self) -> float:
+        """Compile the training kernel, or load it from the cache; after :meth:`read`.
+
+        A first run at a new ``--dim`` and mode compiles for several seconds; calling this
+        first lets a caller say so. :meth:`train` calls it if it was not called.
+
+        Returns:
+            The seconds it took (also kept as :attr:`kernel_seconds`).
+        """
+        from w2vcli.train import load_kernel
+
+        if self._kernel is None:
+            self._kernel, self.kernel_seconds = load_kernel(self.config)
+        return self.kernel_seconds
+
     def train(self, progress: Callable | None = None):
         """Train, checkpoint as asked, write the vectors (and the model); after :meth:`read`.
 
@@ -406,6 +423,7 @@ class TrainingSession:
         from w2vcli.train import TrainingInterrupted, train
 
         config, n_words = self.config, len(self.encoded)
+        self.load_kernel()
 
         def on_epoch(stats, w_in, w_out) -> None:
             self.history.append({"epoch": stats.epoch, "words": stats.words,
@@ -423,7 +441,8 @@ class TrainingSession:
 
         try:
             result = train(self.vocab, self.encoded, config, progress=progress,
-                           weights=self._weights, start=self._start, on_epoch=on_epoch)
+                           weights=self._weights, start=self._start, on_epoch=on_epoch,
+                           batch_kernel=self._kernel)
         except TrainingInterrupted as stop:
             where = (f"Interrupted in epoch {stop.position.epoch} of {config.epochs} after "
                      f"{stop.words_done:,} of {stop.total_words:,} words "

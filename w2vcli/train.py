@@ -192,7 +192,18 @@ class Progress:
 
 @dataclass
 class EpochStats:
-    """Summary of one epoch: mean loss per pair (float64, summed over threads), words/s."""
+    """Summary of one epoch.
+
+    Attributes:
+        epoch: the epoch, from 1.
+        words: in-vocabulary tokens of the epoch (the corpus's).
+        pairs: predictions trained in the epoch (all of it, across a resume).
+        alpha: learning rate at its end.
+        mean_loss: mean loss per prediction (float64, summed over threads).
+        seconds: wall seconds this process spent on it.
+        trained_words: tokens this process trained of it: ``words``, or what was left of the
+            epoch when a run resumed inside it.
+    """
 
     epoch: int
     words: int
@@ -200,10 +211,13 @@ class EpochStats:
     alpha: float
     mean_loss: float
     seconds: float
+    trained_words: int | None = None
 
     @property
     def words_per_sec(self) -> float:
-        return self.words / self.seconds if self.seconds > 0 else float("inf")
+        """Tokens per wall second of what this process trained of the epoch."""
+        words = self.words if self.trained_words is None else self.trained_words
+        return words / self.seconds if self.seconds > 0 else float("inf")
 
 
 @dataclass
@@ -496,24 +510,60 @@ def train(
 
     def call(ids: np.ndarray, ends: np.ndarray, chunks: np.ndarray, words_before: int,
              seed: int) -> np.ndarray:
-        params = kernels.BatchParams(
-            window=int(config.window),
-            negative=int(config.negative),
-            alpha_start=float(config.alpha),
-            alpha_end=float(config.min_alpha),
-            words_before=int(words_before),
-            total_words=int(max(total_words, 1)),
-            seed=int(seed),
-            shrink_windows=bool(config.shrink_windows),
-            cbow_mean=bool(config.cbow_mean),
-            group=config.group_size(),
-        )
+        params = _batch_params(config, words_before, total_words, seed)
         return batch_kernel(w_in, w_out, ids, ends, chunks, keep_prob, tables, params)
 
     stop = _StopOnInterrupt()
     with stop:
         return _run_epochs(corpus, config, call, threads, w_in, w_out, start or Position(),
                            progress, on_epoch, stop)
+
+
+def _batch_params(config: TrainConfig, words_before: int, total_words: int, seed: int):
+    from w2vcli.kernels import BatchParams
+
+    return BatchParams(
+        window=int(config.window),
+        negative=int(config.negative),
+        alpha_start=float(config.alpha),
+        alpha_end=float(config.min_alpha),
+        words_before=int(words_before),
+        total_words=int(max(total_words, 1)),
+        seed=int(seed),
+        shrink_windows=bool(config.shrink_windows),
+        cbow_mean=bool(config.cbow_mean),
+        group=config.group_size(),
+    )
+
+
+def load_kernel(config: TrainConfig):
+    """Compile, or load from Numba's on-disk cache, the batch kernel ``config`` trains with.
+
+    The first run at a new ``dim`` and mode compiles the kernel (several seconds); later runs
+    load the machine code from the cache (``NUMBA_CACHE_DIR``, else ``__pycache__`` beside
+    the package) in well under a second. Calling this before :func:`train` (and passing the
+    kernel as its ``batch_kernel``) lets a caller show that wait as what it is.
+
+    Returns:
+        ``(kernel, seconds)``: the :class:`w2vcli.kernels.BatchKernel` and the wall seconds
+        the compile or load took.
+
+    Raises:
+        ValueError: a hyper-parameter is out of range.
+    """
+    from w2vcli import kernels
+
+    config.validate()
+    began = time.perf_counter()
+    kernel = kernels.batch_kernel(config.dim, config.model, config.loss, config.kernel)
+    # One call on an empty batch, with arguments of the types training passes, compiles it.
+    rows = np.zeros((1, config.dim), np.float32)
+    tables = kernels.Tables(np.zeros(1, np.uint32), np.zeros(1, np.int32),
+                            np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32),
+                            np.zeros(1, np.int32))
+    kernel(rows, rows.copy(), np.zeros(1, np.int32), np.ones(1, np.int64), np.zeros(2, np.int64),
+           np.ones(1, np.float32), tables, _batch_params(config, 0, 1, 0))
+    return kernel, time.perf_counter() - began
 
 
 def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, on_epoch, stop):
@@ -543,7 +593,7 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
         raise TrainingInterrupted(position, done, total_words, w_in, w_out, result)
     while position.epoch <= config.epochs:
         epoch = position.epoch
-        epoch_start = time.perf_counter()
+        epoch_start, epoch_first_done = time.perf_counter(), done
         alpha = _alpha_at(config, done, total_words)
         # The epoch's batches from the position on; a position inside a batch of this plan
         # (saved at another thread count) starts with the rest of that batch.
@@ -600,6 +650,7 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
             alpha=alpha,
             mean_loss=_mean(position.loss, position.pairs),
             seconds=time.perf_counter() - epoch_start,
+            trained_words=done - epoch_first_done,
         )
         result.epochs.append(stats_epoch)
         position = Position(epoch=epoch + 1)

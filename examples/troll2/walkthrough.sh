@@ -18,7 +18,7 @@ mkdir -p "$OUT"
 
 if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+. "$HERE/../run.sh"
 
 step "1. The corpus: one sentence per line (the words tokenizer lowercases and drops '!' and '.')"
 cat "$CORPUS"
