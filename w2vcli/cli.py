@@ -206,7 +206,7 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
 
     One line is one sentence. Example: w2v train corpus.txt --dim 100 --window 5 -o vectors.txt
     """
-    from w2vcli.io import check_writable
+    from w2vcli.atomic import check_writable
 
     given = {name for name in options
              if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE}
@@ -330,7 +330,7 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
         history.append({"epoch": stats.epoch, "words": stats.words, "alpha": stats.alpha,
                         "mean_loss": stats.mean_loss, "words_per_sec": stats.words_per_sec})
         if loss_log:
-            from w2vcli.io import atomic_output
+            from w2vcli.atomic import atomic_output
 
             with atomic_output(loss_log, "w") as fh:
                 fh.write(loss_csv_text(history))
@@ -549,7 +549,7 @@ def plot(ctx: click.Context, words: str | None, top: int | None, loss: Sequence[
     """
     from click.core import ParameterSource
 
-    from w2vcli.io import check_writable
+    from w2vcli.atomic import check_writable
 
     given = [name for name, value in
              (("--words", words is not None), ("--top", top is not None), ("--loss", loss))
@@ -641,7 +641,7 @@ def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_co
     previous one's output. Both tokenizers keep the joined phrases whole, so train on the
     result as it is. Example: w2v phrases corpus.txt -o phrased.txt && w2v train phrased.txt
     """
-    from w2vcli.io import check_writable
+    from w2vcli.atomic import check_writable
 
     check_writable(output)
     from rich.markup import escape
@@ -754,7 +754,8 @@ def convert(source: str, dest: str, fmt: str | None) -> None:
 
     Example: w2v convert vectors.txt vectors.bin
     """
-    from w2vcli.io import (check_writable, format_for_path, load_vectors, save_word2vec_format,
+    from w2vcli.atomic import check_writable
+    from w2vcli.io import (format_for_path, load_vectors, save_word2vec_format,
                            sniff_format, vectors_path_kind)
 
     if _same_path(source, dest):

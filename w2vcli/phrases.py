@@ -42,7 +42,7 @@ counts are then underestimates and fewer pairs may pass the threshold (``PassSta
 reports the last ``r``). Unlike word2phrase, word counts are never pruned.
 
 Output: one sentence per line, tokens separated by single spaces, UTF-8, written atomically
-(:func:`w2vcli.io.atomic_output`). Sentences are what :func:`w2vcli.tokenize.iter_sentences`
+(:func:`w2vcli.atomic.atomic_output`). Sentences are what :func:`w2vcli.tokenize.iter_sentences`
 gives: a line longer than ``max_sentence_length`` tokens is cut into pieces, each written as a
 line of its own (no pair is joined across a cut), and lines without tokens are left out. Because
 the whole corpus is read before the output is opened, the output may replace an input file.
@@ -63,7 +63,7 @@ from pathlib import Path
 import numpy as np
 
 from w2vcli.errors import CorpusError, W2VError
-from w2vcli.io import atomic_output, check_writable
+from w2vcli.atomic import atomic_output, check_writable
 from w2vcli.tokenize import iter_sentences, make_tokenizer
 
 __all__ = ["Phrase", "PassStats", "PhraseStats", "PhrasesError", "find_phrases",
