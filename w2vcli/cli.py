@@ -205,6 +205,10 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
     """Train word vectors on CORPUS (files, .gz/.bz2/.xz, or - for stdin).
 
     One line is one sentence. Example: w2v train corpus.txt --dim 100 --window 5 -o vectors.txt
+
+    The corpus is encoded to a temporary directory w2v-corpus-<pid>-* in TMPDIR (default /tmp):
+    4 bytes per token, twice that while reading. It is removed when w2v ends, also on an error,
+    Ctrl-C or SIGTERM; after a kill -9, by the next run. Set TMPDIR to use another disk.
     """
     from w2vcli.atomic import check_writable
 
@@ -640,6 +644,10 @@ def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_co
     with the pairs scoring above the threshold joined, left to right. Each pass runs on the
     previous one's output. Both tokenizers keep the joined phrases whole, so train on the
     result as it is. Example: w2v phrases corpus.txt -o phrased.txt && w2v train phrased.txt
+
+    The corpus is kept as token ids in a temporary directory w2v-phrases-<pid>-* in TMPDIR
+    (default /tmp): 4 bytes per token, twice that during a pass. It is removed when w2v ends,
+    also on an error, Ctrl-C or SIGTERM; after a kill -9, by the next run.
     """
     from w2vcli.atomic import check_writable
 
