@@ -5,6 +5,7 @@ what is tested is what happens when a process ends. Each wait has a timeout.
 """
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 
 from conftest import DEAD_PID, ROOT
 from w2vcli.cli import cli
+from w2vcli.model import load_model
 from w2vcli.phrases import find_phrases
 
 WORDS = [f"w{i}" for i in range(50)]
@@ -102,6 +104,36 @@ def test_an_error_exit_removes_the_corpus(corpus, tmpdir_env):
     err = finish(proc)
     assert proc.returncode == 1 and "Error: training diverged in epoch 1" in err, err
     assert list(tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_reading_removes_the_corpus(tmpdir_env, signum):
+    tmp, env = tmpdir_env
+    proc = reading_stdin(env, tmp)
+    proc.send_signal(signum)
+    err = finish(proc)  # closes the pipe too
+    assert proc.returncode == 128 + signum, err
+    assert err == ("Terminated.\n" if signum == signal.SIGTERM else "Interrupted.\n")
+    assert list(tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_training_saves_a_checkpoint_and_removes_the_corpus(corpus, tmpdir_env,
+                                                                            signum):
+    tmp, env = tmpdir_env
+    model = tmp.parent / "m"
+    proc = start(env, corpus, "-o", tmp.parent / "v.txt", "--epochs", "100000",
+                 "--save-model", model, "--checkpoint-every", "1")
+    # Epoch 1 is checkpointed: training is under way (and 100,000 epochs are far from done).
+    wait_for(proc, lambda: (model / "model.json").exists(), "the first checkpoint")
+    assert len(corpus_dirs(tmp, proc.pid)) == 1
+    proc.send_signal(signum)
+    err = finish(proc)
+    assert proc.returncode == 128 + signum, err
+    assert f"saved a checkpoint to {model}" in err and "Traceback" not in err
+    assert list(tmp.iterdir()) == []
+    assert load_model(model).meta["epochs_done"] >= 1
+    assert not (tmp.parent / "v.txt").exists()
 
 
 def test_phrases_removes_its_files_and_dead_processes_leftovers(tmp_path):

@@ -8,7 +8,9 @@ need them, so ``w2v --help``, ``similar`` and ``eval`` start quickly.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 import click
@@ -20,14 +22,27 @@ from w2vcli.modes import DEFAULT_COMBINE, DEFAULT_KERNEL, KERNELS, MAX_COMBINE
 DEFAULT_VECTORS = "vectors.txt"
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread (see :func:`main`): it unwinds as Ctrl-C does."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # let the clean-up finish
+    raise _Terminated
+
+
 class _Group(click.Group):
-    """Turns library errors into click errors (one line, exit 1) and Ctrl-C into exit 130."""
+    """Turns library errors into click errors (one line, exit 1), Ctrl-C into exit 130 and
+    SIGTERM into exit 143."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except W2VError as exc:
             raise click.ClickException(str(exc)) from None
+        except _Terminated:
+            click.echo("Terminated.", err=True)
+            ctx.exit(128 + signal.SIGTERM)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
@@ -360,7 +375,7 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
         else:
             console.print(f"{where}; nothing was written (--save-model DIR keeps interrupted "
                           "work).")
-        ctx.exit(130)
+        ctx.exit(128 + stop.signum)
 
     from w2vcli.io import write_vectors
 
@@ -905,5 +920,13 @@ def info(path: str, n_words: int) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    SIGTERM (``kill``, a job scheduler's stop) unwinds the stack like Ctrl-C, so that ``finally``
+    blocks run and temporary files (the encoded corpus) are removed; training treats it as
+    Ctrl-C (a checkpoint with ``--save-model``). The exit status is 143. A second SIGTERM while
+    cleaning up is ignored; ``kill -9`` still stops at once.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
     cli(prog_name="w2v")
