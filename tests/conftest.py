@@ -16,3 +16,7 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data folder {SHARED_DATA} is absent")
     return SHARED_DATA
+
+# Above Linux's PID_MAX_LIMIT (2**22): never the id of a running process. Names a fake leftover
+# of a process that died.
+DEAD_PID = 2**22 + 1

@@ -8,7 +8,9 @@ need them, so ``w2v --help``, ``similar`` and ``eval`` start quickly.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 import click
@@ -20,14 +22,27 @@ from w2vcli.modes import DEFAULT_COMBINE, DEFAULT_KERNEL, KERNELS, MAX_COMBINE
 DEFAULT_VECTORS = "vectors.txt"
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread (see :func:`main`): it unwinds as Ctrl-C does."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # let the clean-up finish
+    raise _Terminated
+
+
 class _Group(click.Group):
-    """Turns library errors into click errors (one line, exit 1) and Ctrl-C into exit 130."""
+    """Turns library errors into click errors (one line, exit 1), Ctrl-C into exit 130 and
+    SIGTERM into exit 143."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except W2VError as exc:
             raise click.ClickException(str(exc)) from None
+        except _Terminated:
+            click.echo("Terminated.", err=True)
+            ctx.exit(128 + signal.SIGTERM)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
@@ -196,8 +211,12 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
     """Train word vectors on CORPUS (files, .gz/.bz2/.xz, or - for stdin).
 
     One line is one sentence. Example: w2v train corpus.txt --dim 100 --window 5 -o vectors.txt
+
+    The corpus is encoded to a temporary directory w2v-corpus-<pid>-* in TMPDIR (default /tmp):
+    4 bytes per token, twice that while reading. It is removed when w2v ends, also on an error,
+    Ctrl-C or SIGTERM; after a kill -9, by the next run. Set TMPDIR to use another disk.
     """
-    from w2vcli.session import Interrupted, OptionError, TrainingSession
+    from w2vcli.session import OptionError, TrainingSession
 
     def given(name: str) -> bool:
         return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
@@ -209,13 +228,25 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
             checkpoint_every=checkpoint_every, resume=resume, init=init_dir,
             update_vocab=update_vocab, save_vocab=save_vocab, read_vocab=read_vocab,
             loss_log=loss_log, **{name: value for name, value in options.items() if given(name)})
-        for note in session.notes:
-            console.print(note)
+    except OptionError as exc:
+        _raise_usage(exc)
+    with session:  # the encoded corpus goes when the run ends, however it ends
+        _run_session(ctx, console, session)
+
+
+def _run_session(ctx: click.Context, console, session) -> None:
+    """Read, train and write for ``w2v train``, saying what happens on stderr."""
+    from w2vcli.session import Interrupted, OptionError
+
+    for note in session.notes:
+        console.print(note)
+    try:
         with console.status("Reading corpus..."):
             session.read()
     except OptionError as exc:
         _raise_usage(exc)
     vocab, encoded = session.vocab, session.encoded
+    update_vocab, read_vocab = session.update_vocab, session.read_vocab
     console.print(
         f"Vocabulary: {len(vocab):,} words"
         + (f" ({session.added_words:,} new)" if update_vocab else "")
@@ -238,7 +269,7 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
             result = session.train(progress=bar.update)
     except Interrupted as stop:
         console.print(stop.message)
-        ctx.exit(130)
+        ctx.exit(128 + stop.signum)
     if not result.epochs:
         console.print(f"Nothing to train: the checkpoint already has all {config.epochs} epochs. "
                       f"Wrote {output} ({fmt}).")
@@ -395,7 +426,7 @@ def plot(ctx: click.Context, words: str | None, top: int | None, loss: Sequence[
     """
     from click.core import ParameterSource
 
-    from w2vcli.io import check_writable
+    from w2vcli.atomic import check_writable
 
     given = [name for name, value in
              (("--words", words is not None), ("--top", top is not None), ("--loss", loss))
@@ -486,8 +517,12 @@ def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_co
     with the pairs scoring above the threshold joined, left to right. Each pass runs on the
     previous one's output. Both tokenizers keep the joined phrases whole, so train on the
     result as it is. Example: w2v phrases corpus.txt -o phrased.txt && w2v train phrased.txt
+
+    The corpus is kept as token ids in a temporary directory w2v-phrases-<pid>-* in TMPDIR
+    (default /tmp): 4 bytes per token, twice that during a pass. It is removed when w2v ends,
+    also on an error, Ctrl-C or SIGTERM; after a kill -9, by the next run.
     """
-    from w2vcli.io import check_writable
+    from w2vcli.atomic import check_writable
 
     check_writable(output)
     from rich.markup import escape
@@ -600,7 +635,8 @@ def convert(source: str, dest: str, fmt: str | None) -> None:
 
     Example: w2v convert vectors.txt vectors.bin
     """
-    from w2vcli.io import (check_writable, format_for_path, load_vectors, save_word2vec_format,
+    from w2vcli.atomic import check_writable
+    from w2vcli.io import (format_for_path, load_vectors, save_word2vec_format,
                            sniff_format, vectors_path_kind)
 
     if _same_path(source, dest):
@@ -754,5 +790,13 @@ def info(path: str, n_words: int) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    SIGTERM (``kill``, a job scheduler's stop) unwinds the stack like Ctrl-C, so that ``finally``
+    blocks run and temporary files (the encoded corpus) are removed; training treats it as
+    Ctrl-C (a checkpoint with ``--save-model``). The exit status is 143. A second SIGTERM while
+    cleaning up is ignored; ``kill -9`` still stops at once.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
     cli(prog_name="w2v")

@@ -16,7 +16,9 @@ Python tokenizer). Any other tokenizer function goes through the reference here:
 The encoded ids and sentence ends live in files in a temporary directory and training reads them
 a batch at a time (:meth:`Corpus.read_batch`), so a corpus larger than RAM trains with resident
 memory bounded by the model, the vocabulary and one batch. They are read with ``readinto``, not
-memory-mapped: pages of a mapping stay resident (and count in RSS) once touched.
+memory-mapped: pages of a mapping stay resident (and count in RSS) once touched. The directory,
+``w2v-corpus-<pid>-<random>`` in ``TMPDIR`` (:func:`temporary_directory`), is removed when the
+process ends in any way that runs code; what a ``kill -9`` leaves is removed by the next run.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from w2vcli.atomic import remove_orphans
 from w2vcli.errors import CorpusError
 from w2vcli.tokenize import ReadStats, iter_sentences, tokenizer_spec
 from w2vcli.vocab import Vocab
@@ -51,6 +54,29 @@ def _read_at(handle, dtype: np.dtype, offset: int, count: int, out: np.ndarray |
     if got != count * itemsize:
         raise CorpusError("the encoded corpus file is shorter than expected; was it deleted?")
     return out
+
+
+TEMP_PREFIXES = ("w2v-corpus-", "w2v-phrases-")
+
+
+def temporary_directory(kind: str, directory: str | os.PathLike | None = None
+                        ) -> tempfile.TemporaryDirectory:
+    """A new ``w2v-<kind>-<pid>-<random>`` directory for encoded text (``kind``: ``corpus``,
+    ``phrases``), in ``directory`` or the system's temporary directory (``TMPDIR``).
+
+    It is removed when the returned object is cleaned up or garbage-collected, and at the
+    latest when the interpreter exits normally (which ``w2v`` also does on an error, Ctrl-C and
+    SIGTERM). First the ``w2v-corpus-*`` and ``w2v-phrases-*`` directories there of processes
+    that no longer run (killed with ``kill -9``) are removed
+    (:func:`w2vcli.atomic.remove_orphans`); those of running processes are kept.
+
+    Raises:
+        OSError: the directory cannot be created.
+    """
+    base = directory if directory is not None else tempfile.gettempdir()
+    for prefix in TEMP_PREFIXES:
+        remove_orphans(base, prefix)
+    return tempfile.TemporaryDirectory(prefix=f"w2v-{kind}-{os.getpid()}-", dir=directory)
 
 
 class Corpus:
@@ -85,7 +111,7 @@ class Corpus:
     def from_arrays(cls, ids: np.ndarray, sentence_ends: np.ndarray, raw_tokens: int | None = None,
                     directory: str | os.PathLike | None = None) -> "Corpus":
         """Store already-encoded arrays (int32 ids ``(N,)``, int64 sentence ends ``(S,)``)."""
-        tmp = tempfile.TemporaryDirectory(prefix="w2v-corpus-", dir=directory)
+        tmp = temporary_directory("corpus", directory)
         path = Path(tmp.name)
         np.ascontiguousarray(ids, dtype=np.int32).tofile(path / "ids.i32")
         np.ascontiguousarray(sentence_ends, dtype=np.int64).tofile(path / "ends.i64")
@@ -190,8 +216,9 @@ def read_corpus(
         min_count: words seen fewer times are left out of the vocabulary.
         max_vocab: keep at most this many of the most frequent words.
         max_sentence_length: longer lines are cut into pieces of this many tokens.
-        directory: where to make the temporary directory (default: the system's, ``TMPDIR``).
-            It needs about 4 bytes per token, twice over while encoding.
+        directory: where to make the temporary directory (default: the system's, ``TMPDIR``;
+            see :func:`temporary_directory`). It needs about 4 bytes per token, twice over
+            while encoding.
         vocab: encode against this vocabulary instead of building one (``--read-vocab``,
             resuming, ``--init``); its words and counts are kept, and ``min_count`` and
             ``max_vocab`` do not apply to it.
@@ -209,7 +236,7 @@ def read_corpus(
             or no word reaches ``min_count``.
         ValueError: ``max_sentence_length`` or ``threads`` below 1.
     """
-    tmp = tempfile.TemporaryDirectory(prefix="w2v-corpus-", dir=directory)
+    tmp = temporary_directory("corpus", directory)
     stats = ReadStats()
     encode = _encode_parallel if tokenizer_spec(tokenizer) is not None else _encode
     try:

@@ -26,7 +26,8 @@ Choices:
 
 Every problem with a file raises :class:`~w2vcli.errors.VectorsFormatError` with a one-line
 message naming the file and the line (text) or record (binary), and all writes go through
-:func:`atomic_output`, so an interrupted save never leaves a half-written vectors file behind.
+:func:`w2vcli.atomic.atomic_output`, so an interrupted save never leaves a half-written vectors
+file behind.
 
 Entry points:
 
@@ -40,17 +41,16 @@ Entry points:
 from __future__ import annotations
 
 import codecs
-import contextlib
 import os
-import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, BinaryIO, Literal
+from typing import BinaryIO, Literal
 
 import numpy as np
 
+from .atomic import _default_file_mode, atomic_output, check_writable  # noqa: F401 (re-exported)
 from .errors import VectorsFormatError, W2VError
 from .keyedvectors import KeyedVectors
 from .model import is_model_dir, load_model
@@ -78,104 +78,6 @@ _CHUNK_BYTES = 1 << 20  # ... and about this many bytes of text: bounds the tran
 _PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
 _SNIFF_BYTES = 1 << 20  # how much of the first record format detection looks at
 _HEADER_BYTES = 1 << 16  # a header line longer than this is reported as a bad header
-
-
-# -- atomic writes ----------------------------------------------------------------------------
-
-
-def check_writable(path: str | os.PathLike[str]) -> None:
-    """Fail early, before a long training run, if ``path`` cannot be written.
-
-    Creates and removes a temporary file next to ``path`` (the way :func:`atomic_output` will
-    write), which also catches read-only file systems and permission rules that ``os.access``
-    misses. An existing file at ``path`` is left alone.
-
-    Raises
-    ------
-    W2VError
-        If ``path`` is a directory, its parent directory does not exist, or the directory is not
-        writable; the message names the path and the fix.
-    """
-    path = Path(path)
-    parent = path.parent
-    if path.is_dir():
-        raise W2VError(
-            f"output path '{path}' is a directory; give a file name such as "
-            f"'{path / 'vectors.txt'}'"
-        )
-    if not parent.is_dir():
-        raise W2VError(
-            f"cannot write '{path}': directory '{parent}' does not exist; create it first "
-            "or choose another output path"
-        )
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise W2VError(
-            f"cannot write '{path}': directory '{parent}' is not writable ({exc.strerror}); "
-            "choose another output path"
-        ) from None
-    os.close(fd)
-    os.unlink(tmp)
-
-
-def _default_file_mode() -> int:
-    """Permission bits a plain ``open(path, "w")`` would give a new file (0o666 minus umask)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-@contextlib.contextmanager
-def atomic_output(
-    path: str | os.PathLike[str], mode: str = "w", encoding: str = "utf-8"
-) -> Iterator[IO]:
-    """Open a file for writing that replaces ``path`` only when the ``with`` block succeeds.
-
-    Writes go to a temporary file ``.<name>.<random>.tmp`` in the same directory as ``path``; on
-    success it is flushed, ``os.fsync``-ed and moved onto ``path`` with ``os.replace`` (atomic on
-    POSIX and Windows). If the block raises (including ``KeyboardInterrupt``), the temporary file
-    is removed, any existing file at ``path`` is untouched, and the exception propagates. The new
-    file gets the permissions of the file it replaces, or the usual umask-based ones.
-
-    Parameters
-    ----------
-    mode
-        ``"w"`` (text; written with ``"\\n"`` line ends on every platform) or ``"wb"``.
-    encoding
-        Text encoding for mode ``"w"``.
-
-    Raises
-    ------
-    W2VError
-        If the temporary file cannot be created (missing or unwritable directory).
-    ValueError
-        If ``mode`` is not ``"w"`` or ``"wb"``.
-    """
-    if mode not in ("w", "wb"):
-        raise ValueError(f"atomic_output mode must be 'w' or 'wb', got {mode!r}")
-    path = Path(path)
-    check_writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        if mode == "wb":
-            f = os.fdopen(fd, "wb")
-        else:
-            f = os.fdopen(fd, "w", encoding=encoding, newline="\n")
-        with f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            file_mode = path.stat().st_mode & 0o7777
-        except OSError:
-            file_mode = _default_file_mode()
-        os.chmod(tmp, file_mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -216,8 +118,8 @@ def write_vectors(
     (:mod:`w2vcli.textformat`); binary values are the float32 bytes,
     little-endian, each record ending in ``"\\n"`` as word2vec.c writes. Rows are written in
     the order given (a vocabulary's: most frequent first). The write is atomic
-    (:func:`atomic_output`). A 70,000 x 100 model takes about 1 s in text, well under that in
-    binary.
+    (:func:`~w2vcli.atomic.atomic_output`). A 70,000 x 100 model takes about 1 s in text, well
+    under that in binary.
 
     Unlike building a :class:`~w2vcli.keyedvectors.KeyedVectors` to save it, this makes no
     word index and no copy of the matrix (when it is C-contiguous float32, as training's is):

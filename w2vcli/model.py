@@ -20,10 +20,11 @@ sentence of its batch), and the learning rate is a function of the global word p
 resumed run continues exactly where it stopped, at any thread count (bit for bit at the thread
 count it was trained with, if that is 1).
 
-A directory is written whole under a temporary name beside ``DIR`` and renamed into place, so
-``DIR`` is always either the previous complete model or the new one, never half of each (a
-``kill -9`` at any moment leaves the last complete checkpoint; the half-written temporary
-directory it may leave beside it is removed by the next save).
+A directory is written whole under a temporary name beside ``DIR`` (``.DIR.tmp-<pid>-<random>``),
+fsynced and swapped into place (:func:`w2vcli.atomic.atomic_directory`), so ``DIR`` is always
+either the previous complete model or the new one, never half of each: a ``kill -9`` at any
+moment leaves the last complete checkpoint, and what it leaves beside it is removed by the next
+save (only once its process is gone).
 """
 
 from __future__ import annotations
@@ -32,14 +33,13 @@ import csv
 import io
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from w2vcli.atomic import atomic_directory, recover_directory
 from w2vcli.errors import W2VError
 
 FORMAT = "w2v-model"
@@ -84,9 +84,11 @@ def is_model_dir(path: str | os.PathLike) -> bool:
 
 
 def save_model(path: str | os.PathLike, model: SavedModel) -> None:
-    """Write ``model`` to directory ``path`` atomically (a new directory renamed into place).
+    """Write ``model`` to directory ``path`` atomically (:func:`w2vcli.atomic.atomic_directory`).
 
-    An existing model directory at ``path`` is replaced only once the new one is complete.
+    An existing model directory at ``path`` is replaced only once the new one is complete and
+    fsynced; a kill at any instant leaves the old or the new model loadable with
+    :func:`load_model`. Temporary directories of an earlier save whose process died are removed.
 
     Raises:
         W2VError: the parent directory is missing or not writable, or ``path`` exists and is
@@ -100,42 +102,22 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> None:
         )
     if not parent.is_dir():
         raise W2VError(f"cannot save the model to {target}: directory {parent} does not exist")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp", dir=parent))
+    meta = dict(model.meta, format=FORMAT, version=VERSION, vector_size=model.vector_size,
+                vocab_size=len(model.words))
     try:
-        meta = dict(model.meta, format=FORMAT, version=VERSION, vector_size=model.vector_size,
-                    vocab_size=len(model.words))
-        with open(tmp / "vocab.tsv", "w", encoding="utf-8", newline="\n") as fh:
-            fh.writelines(f"{w}\t{int(c)}\n" for w, c in zip(model.words, model.counts))
-        np.save(tmp / "w_in.npy", np.ascontiguousarray(model.w_in, dtype=np.float32))
-        np.save(tmp / "w_out.npy", np.ascontiguousarray(model.w_out, dtype=np.float32))
-        with open(tmp / "loss.csv", "w", encoding="utf-8", newline="") as fh:
-            fh.write(loss_csv_text(model.loss))
-        # model.json last: its presence marks a complete directory.
-        with open(tmp / "model.json", "w", encoding="utf-8") as fh:
-            json.dump(meta, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-        for name in os.listdir(tmp):
-            with open(tmp / name, "rb") as fh:
-                os.fsync(fh.fileno())
-        os.chmod(tmp, 0o755)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old", dir=parent))
-            os.replace(target, old / "model")
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-        # Half-written directories of a save that was killed (kill -9, power loss) go now.
-        for stale in parent.glob(f".{target.name}.tmp*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        for stale in parent.glob(f".{target.name}.old*"):
-            shutil.rmtree(stale, ignore_errors=True)
+        with atomic_directory(target) as tmp:
+            with open(tmp / "vocab.tsv", "w", encoding="utf-8", newline="\n") as fh:
+                fh.writelines(f"{w}\t{int(c)}\n" for w, c in zip(model.words, model.counts))
+            np.save(tmp / "w_in.npy", np.ascontiguousarray(model.w_in, dtype=np.float32))
+            np.save(tmp / "w_out.npy", np.ascontiguousarray(model.w_out, dtype=np.float32))
+            with open(tmp / "loss.csv", "w", encoding="utf-8", newline="") as fh:
+                fh.write(loss_csv_text(model.loss))
+            # model.json last: its presence marks a complete directory.
+            with open(tmp / "model.json", "w", encoding="utf-8") as fh:
+                json.dump(meta, fh, indent=2, sort_keys=True)
+                fh.write("\n")
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise W2VError(f"cannot save the model to {target}: {exc.strerror or exc}") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def load_model(path: str | os.PathLike, mmap: bool = False) -> SavedModel:
@@ -146,8 +128,10 @@ def load_model(path: str | os.PathLike, mmap: bool = False) -> SavedModel:
 
     Raises:
         ModelFormatError: a file is missing, or the files disagree (names the file).
+        OSError: putting back the previous directory of a save that died halfway failed.
     """
     root = Path(path)
+    recover_directory(root)  # a save killed between its two renames (where it needs two)
     if not is_model_dir(root):
         raise ModelFormatError(f"{root} is not a w2v model directory (no model.json in it)")
     try:

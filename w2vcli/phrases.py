@@ -28,8 +28,9 @@ Making ``--threshold`` the last pass's means it is the loosest cut applied, the 
 when the output has too few or too many phrases, whatever the number of passes.
 
 Streaming and memory: the corpus is read and tokenized once (so standard input works), each token
-stored as an int32 id in a temporary file (4 bytes per token, in ``TMPDIR`` or ``tmp_dir``,
-removed at the end, also on errors). Every pass then works on these ids a block of whole
+stored as an int32 id in a temporary file (4 bytes per token, in ``TMPDIR`` or ``tmp_dir``, in a
+directory ``w2v-phrases-<pid>-<random>`` removed at the end, also on errors; see
+:func:`w2vcli.corpus.temporary_directory`). Every pass then works on these ids a block of whole
 sentences at a time: count (unigram counts by ``bincount``; bigram counts as sorted int64 keys
 ``id_a * V + id_b`` with int64 counts, 16 bytes per distinct pair), score, join into the next
 id file. Memory is bounded by the word table (every distinct word, as ``w2v train``), the pair
@@ -42,7 +43,7 @@ counts are then underestimates and fewer pairs may pass the threshold (``PassSta
 reports the last ``r``). Unlike word2phrase, word counts are never pruned.
 
 Output: one sentence per line, tokens separated by single spaces, UTF-8, written atomically
-(:func:`w2vcli.io.atomic_output`). Sentences are what :func:`w2vcli.tokenize.iter_sentences`
+(:func:`w2vcli.atomic.atomic_output`). Sentences are what :func:`w2vcli.tokenize.iter_sentences`
 gives: a line longer than ``max_sentence_length`` tokens is cut into pieces, each written as a
 line of its own (no pair is joined across a cut), and lines without tokens are left out. Because
 the whole corpus is read before the output is opened, the output may replace an input file.
@@ -54,7 +55,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -62,8 +62,9 @@ from pathlib import Path
 
 import numpy as np
 
+from w2vcli.corpus import temporary_directory
 from w2vcli.errors import CorpusError, W2VError
-from w2vcli.io import atomic_output, check_writable
+from w2vcli.atomic import atomic_output, check_writable
 from w2vcli.tokenize import iter_sentences, make_tokenizer
 
 __all__ = ["Phrase", "PassStats", "PhraseStats", "PhrasesError", "find_phrases",
@@ -434,7 +435,7 @@ def find_phrases(
     started = time.perf_counter()
     thresholds = pass_thresholds(threshold, passes)
     stats: list[PassStats] = []
-    with tempfile.TemporaryDirectory(prefix="w2v-phrases-", dir=tmp_dir) as tmp:
+    with temporary_directory("phrases", tmp_dir) as tmp:
         current = Path(tmp) / "pass0.i32"
         report("reading the corpus")
         words, index, n_tokens, n_sentences = _encode(

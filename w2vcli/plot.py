@@ -10,7 +10,7 @@ only inside :func:`tsne_2d`), so importing this module (and running ``w2v simila
 ``w2v eval``) never pays for them. Rendering uses a private :class:`matplotlib.figure.Figure`
 with the Agg canvas; the global backend (``pyplot``, a user's interactive session,
 ``MPLBACKEND``) is neither read nor changed. Every picture is written atomically
-(:func:`w2vcli.io.atomic_output`): the file appears complete or not at all.
+(:func:`w2vcli.atomic.atomic_output`): the file appears complete or not at all.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from w2vcli.errors import W2VError
-from w2vcli.io import atomic_output, check_writable
+from w2vcli.atomic import atomic_output, check_writable
 
 if TYPE_CHECKING:  # pragma: no cover
     from w2vcli.keyedvectors import KeyedVectors
@@ -460,7 +460,7 @@ def plot_words(
         raise W2VError(f"vectors of {_short_list(bad)} contain NaN or infinity; retrain the model")
 
     out = os.fspath(path)
-    check_writable(out)  # fail before rendering, with io's message naming the fix
+    check_writable(out)  # fail before rendering, with atomic's message naming the fix
 
     n = len(plotted)
     if method == "tsne":

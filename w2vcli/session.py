@@ -46,18 +46,20 @@ class OptionError(W2VError):
 
 
 class Interrupted(Exception):
-    """Training stopped on Ctrl-C; :attr:`message` says where and what was kept.
+    """Training stopped on Ctrl-C (or SIGTERM); :attr:`message` says where and what was kept.
 
     Attributes:
         message: one line for the user (where it stopped, the checkpoint or that nothing was
             written).
         checkpoint: the model directory the position was saved to, or ``None``.
+        signum: the signal that stopped it (SIGINT, or SIGTERM where the process handles it).
     """
 
-    def __init__(self, message: str, checkpoint: str | None) -> None:
+    def __init__(self, message: str, checkpoint: str | None, signum: int = 2) -> None:
         super().__init__(message)
         self.message = message
         self.checkpoint = checkpoint
+        self.signum = signum
 
 
 def flag(name: str) -> str:
@@ -260,7 +262,7 @@ class TrainingSession:
                 self.options[name] = stored[name]
 
     def _check_outputs(self) -> None:
-        from w2vcli.io import check_writable
+        from w2vcli.atomic import check_writable
 
         for path in self.corpus:
             if path != "-" and os.path.exists(path) and os.path.exists(self.output) \
@@ -352,6 +354,17 @@ class TrainingSession:
                          f"{'was' if n == 1 else 'were'} read as spaces")
         return lines
 
+    def close(self) -> None:
+        """Remove the encoded corpus now (it is also removed when the process ends)."""
+        if self.encoded is not None:
+            self.encoded.close()
+
+    def __enter__(self) -> "TrainingSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # -- the saved-model layout -------------------------------------------------------------
 
     def model_meta(self, epochs_done: int, words_done: int, position=None) -> dict[str, Any]:
@@ -430,7 +443,7 @@ class TrainingSession:
                                  "alpha": stats.alpha, "mean_loss": stats.mean_loss,
                                  "words_per_sec": stats.words_per_sec})
             if self.loss_log:
-                from w2vcli.io import atomic_output
+                from w2vcli.atomic import atomic_output
 
                 with atomic_output(self.loss_log, "w") as fh:
                     fh.write(loss_csv_text(self.history))
@@ -449,12 +462,12 @@ class TrainingSession:
                      f"({100 * stop.words_done / max(stop.total_words, 1):.0f}%)")
             if not self.save_model:
                 raise Interrupted(f"{where}; nothing was written (--save-model DIR keeps "
-                                  "interrupted work).", None) from None
+                                  "interrupted work).", None, stop.signum) from None
             self._checkpoint(stop.w_in, stop.w_out, stop.position.epoch - 1, stop.words_done,
                              stop.position)
             raise Interrupted(f"{where}; saved a checkpoint to {self.save_model}: continue "
                               f"with 'w2v train --resume {self.save_model}'. {self.output} "
-                              "was not written.", self.save_model) from None
+                              "was not written.", self.save_model, stop.signum) from None
         if not self.save_model:  # nothing else needs w_out (V x d): free it before writing
             result.w_out = self._weights = self.saved = None
         write_vectors(self.output, self.vocab.words, result.w_in, binary=self.fmt == "binary")

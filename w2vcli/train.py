@@ -65,7 +65,8 @@ class Position:
 
 
 class TrainingInterrupted(Exception):
-    """Training stopped on Ctrl-C (SIGINT) between two batches.
+    """Training stopped on Ctrl-C (SIGINT), or SIGTERM where the process handles it, between
+    two batches.
 
     Attributes:
         position: the next batch to train (resume from here).
@@ -73,6 +74,7 @@ class TrainingInterrupted(Exception):
         total_words: the run's length in tokens.
         w_in, w_out: the weights, consistent with ``position``.
         result: statistics of the epochs completed in this call.
+        signum: the signal that stopped it.
     """
 
     def __init__(self, position: Position, words_done: int, total_words: int,
@@ -84,6 +86,7 @@ class TrainingInterrupted(Exception):
         self.w_in = w_in
         self.w_out = w_out
         self.result = result
+        self.signum = signal.SIGINT
 
 
 @dataclass
@@ -515,8 +518,12 @@ def train(
 
     stop = _StopOnInterrupt()
     with stop:
-        return _run_epochs(corpus, config, call, threads, w_in, w_out, start or Position(),
-                           progress, on_epoch, stop)
+        try:
+            return _run_epochs(corpus, config, call, threads, w_in, w_out, start or Position(),
+                               progress, on_epoch, stop)
+        except TrainingInterrupted as interrupted:
+            interrupted.signum = stop.signum or signal.SIGINT
+            raise
 
 
 def _batch_params(config: TrainConfig, words_before: int, total_words: int, seed: int):
@@ -673,21 +680,31 @@ def _mean(total: float, count: int) -> float:
 
 
 class _StopOnInterrupt:
-    """While active in the main thread, the first SIGINT only sets ``requested``."""
+    """While active in the main thread, the first SIGINT only sets ``requested`` (and
+    ``signum``). So does SIGTERM if the process handles it in Python (the ``w2v`` command does;
+    where it has the default action, SIGTERM still ends the process at once)."""
 
     def __init__(self) -> None:
         self.requested = False
-        self._previous = None
+        self.signum: int | None = None
+        self._previous: dict[int, object] = {}
 
     def _handle(self, signum, frame) -> None:
         self.requested = True
-        signal.signal(signal.SIGINT, self._previous)  # a second Ctrl-C stops at once
+        self.signum = signum
+        self._restore()  # a second signal stops at once
+
+    def _restore(self) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, signal.SIG_DFL if previous is None else previous)
+        self._previous = {}
 
     def __enter__(self) -> "_StopOnInterrupt":
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._handle)
+            if callable(signal.getsignal(signal.SIGTERM)):
+                self._previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, self._handle)
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        self._restore()

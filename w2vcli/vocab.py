@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from w2vcli.atomic import atomic_output
 from w2vcli.errors import CorpusError
 
 
@@ -236,10 +237,8 @@ def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
 def save_vocab(path, vocab: Vocab) -> None:
     """Write ``word count`` lines, most frequent first (word2vec.c's ``-save-vocab`` format).
 
-    Written atomically (see :func:`w2vcli.io.atomic_output`).
+    Written atomically (see :func:`w2vcli.atomic.atomic_output`).
     """
-    from w2vcli.io import atomic_output
-
     with atomic_output(path, "w") as fh:
         fh.writelines(f"{w} {int(c)}\n" for w, c in zip(vocab.words, vocab.counts))
 
