@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from w2vcli.evaluate import evaluate_analogies, evaluate_word_pairs
     from w2vcli.keyedvectors import KeyedVectors
     from w2vcli.tokenize import make_tokenizer
-    from w2vcli.train import TrainConfig, train
+    from w2vcli.training import TrainConfig, train
 
     questions = resolve_data_path(f"{EVAL_DIR}/questions-words.txt")
     wordsim = resolve_data_path(f"{EVAL_DIR}/wordsim353.tsv")

@@ -9,7 +9,7 @@ Reads the corpus once (text8_head by default, whitespace tokens, 1,000-word sent
 ``compare.py``), then, interleaved over ``--repeats``:
 
 1. **Kernels.** For each mode (``sg-ns`` with each update rule, ``sg-hs``, ``cbow-ns``,
-   ``cbow-hs``) and thread count, trains ``--epochs`` epochs with ``w2vcli.train.train`` and the
+   ``cbow-hs``) and thread count, trains ``--epochs`` epochs with ``w2vcli.training.train`` and the
    default hyper-parameters, and reports training-only words/s (in-vocabulary words / training
    seconds, without reading the corpus or loading the kernel), the floating-point operations the
    kernel performed per trained word (``TrainResult.flops``: counted by the kernel from the work
@@ -163,7 +163,7 @@ def probe(mode: str, corpus_path: str) -> int:
     """In a fresh process: train one epoch of a tiny corpus; print the kernel's load time."""
     from w2vcli.corpus import read_corpus
     from w2vcli.tokenize import make_tokenizer
-    from w2vcli.train import TrainConfig, train
+    from w2vcli.training import TrainConfig, train
 
     vocab, corpus = read_corpus([corpus_path], make_tokenizer("words"), min_count=1)
     result = train(vocab, corpus, TrainConfig(epochs=1, threads=1, **MODES[mode]))
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     from w2vcli import kernels
     from w2vcli.corpus import read_corpus
     from w2vcli.tokenize import make_tokenizer
-    from w2vcli.train import TrainConfig, train
+    from w2vcli.training import TrainConfig, train
 
     err = Console(stderr=True, highlight=False)
     source = resolve_data_path(args.corpus)

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import w2vcli.io
-import w2vcli.train
+import w2vcli.training
 from w2vcli.cli import cli
 
 WORDS = [f"w{i}" for i in range(60)]
@@ -87,7 +87,7 @@ def test_divergence_names_the_epoch_and_keeps_the_old_output(corpus, tmp_path):
 
 
 def test_too_little_memory_is_refused_before_allocating(corpus, tmp_path, monkeypatch):
-    monkeypatch.setattr(w2vcli.train, "available_memory", lambda: 1000)
+    monkeypatch.setattr(w2vcli.training, "available_memory", lambda: 1000)
     result = run("train", corpus, "-o", tmp_path / "v.txt", *ARGS)
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == (
@@ -97,10 +97,10 @@ def test_too_little_memory_is_refused_before_allocating(corpus, tmp_path, monkey
 
 
 def test_check_memory_figures():
-    config = w2vcli.train.TrainConfig(dim=300)
-    with pytest.raises(w2vcli.train.InsufficientMemoryError, match=r"needs 6\.7 GiB \(3,000,000 words"):
-        w2vcli.train.check_memory(3_000_000, config, available=4 * 1024**3)
-    w2vcli.train.check_memory(3_000_000, config, available=8 * 1024**3)
+    config = w2vcli.training.TrainConfig(dim=300)
+    with pytest.raises(w2vcli.training.InsufficientMemoryError, match=r"needs 6\.7 GiB \(3,000,000 words"):
+        w2vcli.training.check_memory(3_000_000, config, available=4 * 1024**3)
+    w2vcli.training.check_memory(3_000_000, config, available=8 * 1024**3)
 
 
 def test_disk_full_while_writing_leaves_the_old_file(corpus, tmp_path, monkeypatch):

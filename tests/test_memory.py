@@ -13,7 +13,7 @@ import pytest
 
 from w2vcli.io import load_word2vec_format, save_word2vec_format, write_vectors
 from w2vcli.keyedvectors import KeyedVectors
-from w2vcli.train import all_finite, init_weights, release_free_memory
+from w2vcli.training import all_finite, init_weights, release_free_memory
 
 
 def _peak_bytes(fn, *args, **kwargs):
@@ -132,7 +132,7 @@ def _saved_model(tmp_path, words=4, dim=3):
 def test_continuing_a_model_trains_its_arrays_in_place(tmp_path):
     from w2vcli.model import continued_weights, load_model, trainable
     from w2vcli.session import position_from_meta
-    from w2vcli.train import TrainConfig
+    from w2vcli.training import TrainConfig
     from w2vcli.vocab import Vocab
 
     original = _saved_model(tmp_path)

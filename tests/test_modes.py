@@ -8,7 +8,7 @@ import pytest
 from w2vcli import reference as ref
 from w2vcli.errors import W2VError
 from w2vcli.kernels import HS, NS, SOFTMAX, Tables, block_update
-from w2vcli.train import TrainConfig, output_tables
+from w2vcli.training import TrainConfig, output_tables
 from w2vcli.vocab import Vocab, huffman_tree
 
 V, D = 9, 12

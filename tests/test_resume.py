@@ -168,7 +168,7 @@ def test_resuming_at_the_end_of_an_epoch_records_its_learning_rate(corpus, tmp_p
     """A checkpoint taken after an epoch's last batch, before its bookkeeping, resumes cleanly."""
     from w2vcli.corpus import read_corpus
     from w2vcli.tokenize import make_tokenizer
-    from w2vcli.train import Position, TrainConfig, train
+    from w2vcli.training import Position, TrainConfig, train
 
     vocab, encoded = read_corpus([corpus], make_tokenizer(), min_count=1)
     config = TrainConfig(dim=8, threads=1, epochs=2)

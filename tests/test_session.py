@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import w2vcli.train
+import w2vcli.training
 from w2vcli.cli import cli
 from w2vcli.model import load_model
 from w2vcli.session import Interrupted, OptionError, TrainingSession, options_from_meta
@@ -84,7 +84,7 @@ def test_a_mid_epoch_position_resumes_across_1_2_1_threads(corpus, tmp_path, mon
     """Stopped at 2 threads, resumed at 1, stopped, resumed at 2: every sentence of the epoch
     is trained exactly once (with no subsampling and fixed windows the epoch's prediction count
     is the same whatever the batches and threads)."""
-    monkeypatch.setattr(w2vcli.train, "BATCH_WORDS_PER_THREAD", 1500)  # many batches
+    monkeypatch.setattr(w2vcli.training, "BATCH_WORDS_PER_THREAD", 1500)  # many batches
     options = dict(dim=16, min_count=1, seed=3, epochs=1, sample=0.0, shrink_windows=False)
     reference = TrainingSession.prepare([corpus], output=str(tmp_path / "ref.txt"), threads=2,
                                         **options)
@@ -166,7 +166,7 @@ def test_a_format_1_batch_position_is_read_as_a_sentence(corpus):
     meta = {"config": {"threads": 1}, "epochs_done": 0,
             "position": {"epoch": 1, "batch": 1, "loss": 2.0, "pairs": 10}}
     position = position_from_meta(meta, encoded)
-    assert position.sentence == int(encoded.plan(w2vcli.train.BATCH_WORDS_PER_THREAD)[1])
+    assert position.sentence == int(encoded.plan(w2vcli.training.BATCH_WORDS_PER_THREAD)[1])
     assert (position.epoch, position.loss, position.pairs) == (1, 2.0, 10)
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from w2vcli.corpus import read_corpus
 from w2vcli.tokenize import make_tokenizer
-from w2vcli.train import TrainConfig, split_sentences, train
+from w2vcli.training import TrainConfig, split_sentences, train
 
 GROUPS = {
     "animal": ["cat", "dog", "horse", "cow", "sheep", "goat"],
@@ -135,7 +135,7 @@ def test_config_validation(field, value, message):
 
 
 def test_divergence_is_reported(planted):
-    from w2vcli.train import TrainingDivergedError
+    from w2vcli.training import TrainingDivergedError
 
     vocab, corpus = planted
     with pytest.raises(TrainingDivergedError, match="training diverged in epoch 1.*smaller --alpha"):

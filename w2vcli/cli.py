@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import click
 
-from w2vcli import __version__
+from w2vcli._version import __version__
 from w2vcli.errors import W2VError
 from w2vcli.modes import DEFAULT_COMBINE, DEFAULT_KERNEL, KERNELS, MAX_COMBINE
 
@@ -203,11 +203,21 @@ def cli() -> None:
               help="Use this 'word count' vocabulary instead of counting the corpus.")
 @click.option("--loss-log", default=None, metavar="FILE",
               help="Write epoch, words, alpha, mean loss and words/s per epoch as CSV.")
+@click.option("--log-format", type=click.Choice(["auto", "bar", "plain", "jsonl"]),
+              default="auto", show_default=True,
+              help="Progress: a live bar; plain lines (every 10 s and per epoch); or JSON "
+                   "lines (every second and per epoch: epoch, words done, words/s, alpha, loss, "
+                   "ETA). auto: the bar on a terminal, plain lines otherwise (jsonl with "
+                   "--log-file).")
+@click.option("--log-file", default=None, metavar="FILE",
+              help="Write the progress log (--log-format plain or jsonl) to FILE instead of "
+                   "stderr; the terminal keeps its bar.")
 @click.pass_context
 def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | None,
           save_model: str | None, checkpoint_every: int | None, resume: str | None,
           init_dir: str | None, update_vocab: bool, save_vocab: str | None,
-          read_vocab: str | None, loss_log: str | None, **options) -> None:
+          read_vocab: str | None, loss_log: str | None, log_format: str, log_file: str | None,
+          **options) -> None:
     """Train word vectors on CORPUS (files, .gz/.bz2/.xz, or - for stdin).
 
     One line is one sentence. Example: w2v train corpus.txt --dim 100 --window 5 -o vectors.txt
@@ -227,14 +237,36 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
             corpus, output=output if given("output") else None, fmt=fmt, save_model=save_model,
             checkpoint_every=checkpoint_every, resume=resume, init=init_dir,
             update_vocab=update_vocab, save_vocab=save_vocab, read_vocab=read_vocab,
-            loss_log=loss_log, **{name: value for name, value in options.items() if given(name)})
+            loss_log=loss_log, default_output=DEFAULT_VECTORS,
+            **{name: value for name, value in options.items() if given(name)})
     except OptionError as exc:
         _raise_usage(exc)
+    if log_file:
+        from w2vcli.atomic import check_writable
+
+        check_writable(log_file)
     with session:  # the encoded corpus goes when the run ends, however it ends
-        _run_session(ctx, console, session)
+        _run_session(ctx, console, session, log_format, log_file)
 
 
-def _run_session(ctx: click.Context, console, session) -> None:
+def _progress_reporter(console, epochs: int, log_format: str, log_stream):
+    """The progress display --log-format and --log-file ask for (see w2vcli.progress)."""
+    from w2vcli import progress
+
+    if log_stream is not None:  # a log file; the terminal keeps its bar
+        log = (progress.PlainLines(log_stream) if log_format == "plain"
+               else progress.JsonLines(log_stream))
+        bar = progress.RichBar(epochs, console) if console.is_terminal else None
+        return progress.Several(bar, log)
+    if log_format == "auto":
+        log_format = "bar" if console.is_terminal else "plain"
+    if log_format == "bar":
+        return progress.RichBar(epochs, console)
+    return progress.PlainLines() if log_format == "plain" else progress.JsonLines()
+
+
+def _run_session(ctx: click.Context, console, session, log_format: str = "auto",
+                 log_file: str | None = None) -> None:
     """Read, train and write for ``w2v train``, saying what happens on stderr."""
     from w2vcli.session import Interrupted, OptionError
 
@@ -264,9 +296,15 @@ def _run_session(ctx: click.Context, console, session) -> None:
     if compile_seconds >= 1.0:
         console.print(f"Compiled the training kernel for {_mode_name(config)} in "
                       f"{compile_seconds:.1f} s; later runs load it from the cache.")
+    import contextlib
+
     try:
-        with _TrainingProgress(console, config.epochs) as bar:
-            result = session.train(progress=bar.update)
+        with contextlib.ExitStack() as stack:
+            log_stream = (stack.enter_context(open(log_file, "w", encoding="utf-8"))
+                          if log_file else None)
+            reporter = stack.enter_context(
+                _progress_reporter(console, config.epochs, log_format, log_stream))
+            result = session.train(progress=reporter.update, on_epoch=reporter.epoch)
     except Interrupted as stop:
         console.print(stop.message)
         ctx.exit(128 + stop.signum)
@@ -312,41 +350,6 @@ def _raise_usage(exc) -> None:
     if exc.option is None:
         raise click.UsageError(str(exc)) from None
     raise click.BadParameter(str(exc), param_hint=exc.option) from None
-
-
-class _TrainingProgress:
-    """A rich progress bar on stderr: epoch, percent, words/s, alpha, running loss, ETA."""
-
-    def __init__(self, console, epochs: int) -> None:
-        from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
-                                   TimeRemainingColumn)
-
-        self.epochs = epochs
-        self.progress = Progress(
-            TextColumn("epoch {task.fields[epoch]}/{task.fields[epochs]}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            TextColumn("{task.fields[wps]} words/s  alpha {task.fields[alpha]}  "
-                       "loss {task.fields[loss]}"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-        )
-        self.task = self.progress.add_task("train", total=1, epoch=1, epochs=epochs,
-                                           wps="-", alpha="-", loss="-")
-
-    def __enter__(self) -> "_TrainingProgress":
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.progress.stop()
-
-    def update(self, p) -> None:
-        self.progress.update(
-            self.task, total=p.total_words, completed=p.words_done, epoch=p.epoch,
-            wps=f"{p.words_per_sec:,.0f}", alpha=f"{p.alpha:.5f}", loss=f"{p.epoch_loss:.4f}",
-        )
 
 
 @cli.command()

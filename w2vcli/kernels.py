@@ -2,7 +2,7 @@
 or the exact softmax.
 
 Kernels take arrays and scalars and update the weight matrices in place; Python
-(:mod:`w2vcli.train`) owns epochs, the learning-rate schedule, progress and errors. One call of a
+(:mod:`w2vcli.training`) owns epochs, the learning-rate schedule, progress and errors. One call of a
 batch kernel (:func:`batch_kernel`) trains a batch of sentences: one thread per chunk of the
 batch, each running compiled code that releases the GIL and updates the shared float32 matrices
 without locks (Hogwild, Recht et al. 2011, as word2vec.c and gensim do). With one chunk (``--threads 1``) the result is a

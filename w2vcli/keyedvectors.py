@@ -255,3 +255,35 @@ class KeyedVectors:
         :class:`~w2vcli.errors.UnknownWordError` for an unknown word.
         """
         return self.most_similar(positive=[b, c], negative=[a], topn=topn)
+
+    # -- interchange --------------------------------------------------------------------------
+
+    def save_word2vec_format(self, path, binary: bool = False) -> None:
+        """Write the vectors to ``path`` in word2vec.c's text (default) or binary format,
+        atomically (:func:`w2vcli.io.save_word2vec_format`).
+
+        Raises :class:`~w2vcli.errors.W2VError` if a word cannot be written or the path is not
+        writable.
+        """
+        from w2vcli.io import save_word2vec_format
+
+        save_word2vec_format(self, path, binary=binary)
+
+    def to_gensim(self):
+        """The same vectors as a gensim ``KeyedVectors`` (``gensim.models.KeyedVectors``), with
+        the counts as its ``count`` attribute where known.
+
+        Raises :class:`~w2vcli.errors.W2VError` if gensim is not installed.
+        """
+        try:
+            from gensim.models import KeyedVectors as GensimKeyedVectors
+        except ImportError:
+            from w2vcli.errors import W2VError
+
+            raise W2VError("to_gensim needs gensim: pip install gensim") from None
+        kv = GensimKeyedVectors(self.vector_size, count=0, dtype=np.float32)
+        kv.add_vectors(self.index_to_key, self.vectors)
+        if self.counts is not None:
+            for word, count in zip(self.index_to_key, self.counts):
+                kv.set_vecattr(word, "count", int(count))
+        return kv

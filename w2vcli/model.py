@@ -216,7 +216,7 @@ def trainable(a: np.ndarray) -> np.ndarray:
 
 def continued_weights(saved: SavedModel, vocab, config) -> tuple[np.ndarray, np.ndarray]:
     """``--init``'s starting weights: the saved ones, plus rows for words ``--update-vocab``
-    added, initialised as at the start of training (:func:`w2vcli.train.init_weights`).
+    added, initialised as at the start of training (:func:`w2vcli.training.init_weights`).
 
     Returns:
         float32 ``(V, d)`` and ``(output rows, d)``: ``saved``'s own arrays when the vocabulary
@@ -225,7 +225,7 @@ def continued_weights(saved: SavedModel, vocab, config) -> tuple[np.ndarray, np.
     Raises:
         W2VError: new words for a hierarchical-softmax model (its Huffman tree would change).
     """
-    from w2vcli.train import init_weights
+    from w2vcli.training import init_weights
 
     n_old = len(saved.words)
     if len(vocab) == n_old:

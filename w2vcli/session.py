@@ -16,12 +16,13 @@ The CLI parses, calls :meth:`TrainingSession.prepare`, :meth:`~TrainingSession.r
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from w2vcli import __version__
+from w2vcli._version import __version__
 from w2vcli.errors import W2VError
 from w2vcli.modes import MODEL_OPTIONS, SCHEDULE_OPTIONS, TRAIN_DEFAULTS
 
@@ -98,13 +99,13 @@ def options_from_meta(meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def position_from_meta(meta: dict[str, Any], corpus=None):
-    """Where a saved model's run stands (:class:`w2vcli.train.Position`).
+    """Where a saved model's run stands (:class:`w2vcli.training.Position`).
 
     A checkpoint taken on Ctrl-C has a mid-epoch position: a sentence index (an older model's
     batch index is turned into one with ``corpus``, planned as that run planned it); otherwise
     training continues at the epoch after ``epochs_done``.
     """
-    from w2vcli.train import BATCH_WORDS_PER_THREAD, Position
+    from w2vcli.training import BATCH_WORDS_PER_THREAD, Position
 
     saved = dict(meta.get("position") or {})
     if not saved:
@@ -137,7 +138,7 @@ class TrainingSession:
 
     corpus: tuple[str, ...]
     options: dict[str, Any]
-    output: str
+    output: str | None
     fmt: str
     save_model: str | None = None
     checkpoint_every: int | None = None
@@ -155,6 +156,7 @@ class TrainingSession:
     history: list[dict[str, float]] = field(default_factory=list)
     added_words: int = 0
     kernel_seconds: float = 0.0
+    keep_output_vectors: bool = False
     _kernel: Any = None
     _fingerprint: str | None = None
     _weights: Any = None
@@ -168,13 +170,15 @@ class TrainingSession:
                 checkpoint_every: int | None = None, resume: str | None = None,
                 init: str | None = None, update_vocab: bool = False,
                 save_vocab: str | None = None, read_vocab: str | None = None,
-                loss_log: str | None = None, **given: Any) -> "TrainingSession":
+                loss_log: str | None = None, default_output: str | None = "vectors.txt",
+                **given: Any) -> "TrainingSession":
         """Resolve the options of a run and check them, before any corpus is read.
 
         Args:
             corpus: corpus files (plain, ``.gz``, ``.bz2``, ``.xz``) or ``"-"``; may be empty
                 with ``resume`` (the checkpoint's paths are used).
-            output: vectors file (default ``vectors.txt``; a resumed run: the checkpoint's).
+            output: vectors file (a resumed run: the checkpoint's; else ``default_output``;
+                ``None``: no vectors file, the caller keeps the result).
             fmt: ``"text"`` or ``"binary"`` (default: binary for ``*.bin``).
             given: training options set by the caller, by name (``dim=300``, ``neg=10``; see
                 :data:`w2vcli.modes.TRAIN_DEFAULTS`); the others take their defaults.
@@ -209,8 +213,9 @@ class TrainingSession:
                 session._initialise_from(stored, given)
         session.options.update(given)
         options = session.options
-        session.output = run["output"] or "vectors.txt"
-        session.fmt = run["fmt"] or ("binary" if session.output.endswith(".bin") else "text")
+        session.output = run["output"] or default_output
+        session.fmt = run["fmt"] or ("binary" if str(session.output).endswith(".bin")
+                                     else "text")
         session.loss_log = run["loss_log"]
         session.checkpoint_every = run["checkpoint_every"]
         if run["threads"] is not None or resume:
@@ -264,7 +269,7 @@ class TrainingSession:
     def _check_outputs(self) -> None:
         from w2vcli.atomic import check_writable
 
-        for path in self.corpus:
+        for path in self.corpus if self.output else ():
             if path != "-" and os.path.exists(path) and os.path.exists(self.output) \
                     and os.path.samefile(path, self.output):
                 raise OptionError(f"{self.output} is the corpus; write the vectors elsewhere",
@@ -290,7 +295,7 @@ class TrainingSession:
         """
         from w2vcli.corpus import read_corpus
         from w2vcli.tokenize import make_tokenizer
-        from w2vcli.train import TrainConfig, share_one_malloc_arena
+        from w2vcli.training import TrainConfig, share_one_malloc_arena
         from w2vcli.vocab import Vocab, read_vocab as load_vocab_file, save_vocab
 
         share_one_malloc_arena()  # before any thread starts (the reader's, a progress bar's)
@@ -410,20 +415,22 @@ class TrainingSession:
         Returns:
             The seconds it took (also kept as :attr:`kernel_seconds`).
         """
-        from w2vcli.train import load_kernel
+        from w2vcli.training import load_kernel
 
         if self._kernel is None:
             self._kernel, self.kernel_seconds = load_kernel(self.config)
         return self.kernel_seconds
 
-    def train(self, progress: Callable | None = None):
+    def train(self, progress: Callable | None = None, on_epoch: Callable | None = None):
         """Train, checkpoint as asked, write the vectors (and the model); after :meth:`read`.
 
         Args:
-            progress: called with a :class:`w2vcli.train.Progress` about 10 times a second.
+            progress: called with a :class:`w2vcli.training.Progress` about 10 times a second.
+            on_epoch: called with each epoch's :class:`w2vcli.training.EpochStats`, after the
+                loss log and any checkpoint were written.
 
         Returns:
-            The :class:`w2vcli.train.TrainResult` (its ``w_out`` is ``None`` unless the model
+            The :class:`w2vcli.training.TrainResult` (its ``w_out`` is ``None`` unless the model
             was saved: it is freed before the vectors are written).
 
         Raises:
@@ -433,15 +440,15 @@ class TrainingSession:
         """
         from w2vcli.io import write_vectors
         from w2vcli.model import loss_csv_text
-        from w2vcli.train import TrainingInterrupted, train
+        from w2vcli.training import TrainingInterrupted, train
 
         config, n_words = self.config, len(self.encoded)
         self.load_kernel()
 
-        def on_epoch(stats, w_in, w_out) -> None:
+        def epoch_done(stats, w_in, w_out) -> None:
             self.history.append({"epoch": stats.epoch, "words": stats.words,
                                  "alpha": stats.alpha, "mean_loss": stats.mean_loss,
-                                 "words_per_sec": stats.words_per_sec})
+                                 "words_per_sec": _whole(stats.words_per_sec)})
             if self.loss_log:
                 from w2vcli.atomic import atomic_output
 
@@ -451,10 +458,12 @@ class TrainingSession:
             if self.save_model and (stats.epoch == config.epochs
                                     or (every and stats.epoch % every == 0)):
                 self._checkpoint(w_in, w_out, stats.epoch, stats.epoch * n_words)
+            if on_epoch is not None:
+                on_epoch(stats)
 
         try:
             result = train(self.vocab, self.encoded, config, progress=progress,
-                           weights=self._weights, start=self._start, on_epoch=on_epoch,
+                           weights=self._weights, start=self._start, on_epoch=epoch_done,
                            batch_kernel=self._kernel)
         except TrainingInterrupted as stop:
             where = (f"Interrupted in epoch {stop.position.epoch} of {config.epochs} after "
@@ -465,13 +474,37 @@ class TrainingSession:
                                   "interrupted work).", None, stop.signum) from None
             self._checkpoint(stop.w_in, stop.w_out, stop.position.epoch - 1, stop.words_done,
                              stop.position)
+            unwritten = f" {self.output} was not written." if self.output else ""
             raise Interrupted(f"{where}; saved a checkpoint to {self.save_model}: continue "
-                              f"with 'w2v train --resume {self.save_model}'. {self.output} "
-                              "was not written.", self.save_model, stop.signum) from None
-        if not self.save_model:  # nothing else needs w_out (V x d): free it before writing
+                              f"with 'w2v train --resume {self.save_model}'.{unwritten}",
+                              self.save_model, stop.signum) from None
+        if self.output is None:
+            return result
+        if not (self.save_model or self.keep_output_vectors):
+            # Nothing else needs w_out (V x d): free it before writing.
             result.w_out = self._weights = self.saved = None
         write_vectors(self.output, self.vocab.words, result.w_in, binary=self.fmt == "binary")
         return result
+
+    def save(self, path: str | os.PathLike, result) -> None:
+        """Save the trained model to directory ``path`` (as ``--save-model`` does), from the
+        ``result`` of :meth:`train` (which must still hold ``w_out``).
+
+        Raises:
+            W2VError: ``path`` cannot be written, or is something other than a model directory.
+        """
+        from w2vcli import model as saved_models
+
+        n = len(self.encoded)
+        done = self.config.epochs
+        saved_models.save_model(path, saved_models.SavedModel(
+            self.vocab.words, self.vocab.counts, result.w_in, result.w_out,
+            self.model_meta(done, done * n), self.history))
+
+
+def _whole(x: float) -> float:
+    """A rate as loss.csv keeps it (a whole number; infinite stays infinite)."""
+    return float(round(x)) if math.isfinite(x) else x
 
 
 def _differs(name: str, value, saved) -> bool:
