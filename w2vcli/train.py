@@ -20,7 +20,7 @@ import numpy as np
 from w2vcli.corpus import Corpus
 from w2vcli.errors import W2VError
 from w2vcli.modes import (DEFAULT_COMBINE, DEFAULT_KERNEL, KERNELS, LOSSES, MAX_COMBINE,
-                          MAX_DIM, MAX_EPOCHS, MAX_NS_EXPONENT, MAX_SEED, MAX_THREADS,
+                          MAX_DIM, MAX_EPOCHS, MAX_INT, MAX_NS_EXPONENT, MAX_SEED, MAX_THREADS,
                           MAX_WINDOW, MODELS)
 from w2vcli.vocab import Vocab, alias_table, huffman_tree
 
@@ -144,6 +144,7 @@ class TrainConfig:
             (self.dim <= MAX_DIM, f"dim must be at most {MAX_DIM}"),
             (1 <= self.window <= MAX_WINDOW, f"window must be between 1 and {MAX_WINDOW}"),
             (self.negative >= 1 or self.loss != "ns", "neg must be at least 1"),
+            (self.negative <= MAX_INT, "neg must be at most 2**63-1"),
             (0 <= self.sample < math.inf, "sample must be 0 (off) or a positive number"),
             (1 <= self.epochs <= MAX_EPOCHS, f"epochs must be between 1 and {MAX_EPOCHS:,}"),
             (self.alpha > 0, "alpha must be positive"),
