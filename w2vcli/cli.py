@@ -93,6 +93,24 @@ def _os_error_message(exc: OSError) -> str:
     return f"{exc.strerror or exc}{where}"
 
 
+def _warn_about_input(console, replaced: int, nul: int, other: int) -> None:
+    """Warning lines for what the corpus reader repaired: invalid UTF-8 bytes (replaced with
+    U+FFFD) and control characters (read as spaces)."""
+    if replaced:
+        console.print(
+            f"Warning: {_count(replaced, 'invalid UTF-8 byte')} in the corpus "
+            f"{'was' if replaced == 1 else 'were'} replaced with U+FFFD (if it is not UTF-8, "
+            "convert it first, e.g. iconv -f latin1 -t utf-8)", markup=False)
+    found = [_count(n, noun) for n, noun in ((nul, "NUL byte"), (other, "control character"))
+             if n]
+    if nul and other:
+        found[1] = f"{other:,} other control character{'' if other == 1 else 's'}"
+    if found:
+        verb = "was" if nul + other == 1 else "were"
+        console.print(f"Warning: {' and '.join(found)} in the corpus {verb} read as spaces",
+                      markup=False)
+
+
 def _stderr_console():
     from rich.console import Console
 
@@ -310,14 +328,7 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
         + f"; corpus: {len(encoded):,} of {encoded.raw_tokens:,} tokens in vocabulary, "
         f"{encoded.n_sentences:,} sentences"
     )
-    if encoded.replaced_bytes:
-        console.print(
-            f"Warning: {_count(encoded.replaced_bytes, 'invalid UTF-8 byte')} in the corpus "
-            f"{'was' if encoded.replaced_bytes == 1 else 'were'} replaced with U+FFFD (if it is "
-            "not UTF-8, convert it first, e.g. iconv -f latin1 -t utf-8)")
-    if encoded.nul_chars:
-        console.print(f"Warning: {_count(encoded.nul_chars, 'NUL byte')} in the corpus "
-                      f"{'was' if encoded.nul_chars == 1 else 'were'} read as spaces")
+    _warn_about_input(console, encoded.replaced_bytes, encoded.nul_chars, encoded.control_chars)
     if save_vocab:
         write_vocab(save_vocab, vocab)
 
@@ -707,6 +718,8 @@ def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_co
             max_sentence_length=max_sentence_length, max_vocab_size=max_vocab_size,
             progress=lambda message: status.update(message[:1].upper() + message[1:] + "..."),
         )
+    _warn_about_input(console, stats.read.replaced_bytes, stats.read.nul_chars,
+                      stats.read.control_chars)
     for p in stats.passes:
         pruned = f"; pairs seen <= {p.pruned_at} times pruned" if p.pruned_at else ""
         console.print(
