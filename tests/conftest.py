@@ -8,9 +8,11 @@ folder on ``sys.path``.
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,33 +57,64 @@ def assert_one_line_error(result, message: str, code: int = 1) -> None:
     assert result.output == f"Error: {message}\n"
 
 
+def child_env() -> dict[str, str]:
+    """The environment for a child Python: this checkout first on ``PYTHONPATH``, so the child
+    runs the code under test even where the installed ``w2vcli`` is another checkout's."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
 def run_w2v(*args, timeout: float = CHILD_TIMEOUT, check: bool = True, **kwargs):
-    """``w2v ARGS`` in a child process, output captured as text; fails the test (rather than
-    hanging it) if the child runs longer than ``timeout`` seconds."""
+    """``w2v ARGS`` in a child process (:func:`child_env`), output captured as text; fails the
+    test (rather than hanging it) if the child runs longer than ``timeout`` seconds."""
     return subprocess.run([*W2V, *(str(a) for a in args)], capture_output=True, text=True,
-                          timeout=timeout, check=check, **kwargs)
+                          timeout=timeout, check=check, env=child_env(), **kwargs)
 
 
-def stop_child(proc: subprocess.Popen, timeout: float = CHILD_TIMEOUT) -> int:
-    """Wait for a child that should be ending; kill it if it has not within ``timeout`` seconds
-    (and fail the test), so that no test waits forever. Returns its exit status."""
+def finish(proc: subprocess.Popen, timeout: float = CHILD_TIMEOUT) -> tuple:
+    """Wait for a child that should be ending and return its remaining ``(stdout, stderr)``;
+    if it runs past ``timeout`` seconds, kill it and fail the test (rather than hang)."""
     try:
-        return proc.wait(timeout=timeout)
+        return proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.wait()
+        proc.communicate()
         pytest.fail(f"{proc.args} did not end within {timeout} s")
 
 
+def wait_for(condition, proc: subprocess.Popen, what: str,
+             timeout: float = CHILD_TIMEOUT) -> None:
+    """Poll ``condition()`` until it holds while child ``proc`` runs.
+
+    Fails the test (never hangs it) if the child exits before ``condition()`` holds, or if
+    ``timeout`` seconds pass (then the child is killed). ``what`` names the awaited event in
+    the failure message.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if proc.poll() is not None:
+            if condition():  # it happened just before the child ended
+                return
+            pytest.fail(f"the child exited with status {proc.returncode} before {what}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            pytest.fail(f"no {what} within {timeout} s")
+        time.sleep(0.01)
+
+
 def write_corpus(path: Path, groups: Sequence[Sequence[str]], lines: int, words_per_line: int,
-                 seed: int = 0) -> Path:
+                 seed: int = 0, end: str = "") -> Path:
     """A corpus of ``lines`` lines, each ``words_per_line`` words drawn from one of ``groups``
-    (words of a group co-occur, so their vectors come out close). Returns ``path``."""
+    (words of a group co-occur, so their vectors come out close), then ``end``. Returns
+    ``path``."""
     rng = np.random.default_rng(seed)
     text = []
     for g in rng.integers(len(groups), size=lines):
         group = groups[g]
-        text.append(" ".join(group[i] for i in rng.integers(len(group), size=words_per_line)))
+        words = (group[i] for i in rng.integers(len(group), size=words_per_line))
+        text.append(" ".join(words) + end)
     path.write_text("\n".join(text) + "\n")
     return path
 

@@ -20,28 +20,14 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-
-from w2vcli.cli import cli
+from conftest import assert_one_line_error, random_text, run_cli as run, write_vectors
 from w2vcli.corpus import read_corpus
 from w2vcli.errors import CorpusError
-from w2vcli.io import load_word2vec_format, save_word2vec_format
-from w2vcli.keyedvectors import KeyedVectors
+from w2vcli.io import load_word2vec_format
 from w2vcli.tokenize import (SNIFF_BYTES, ReadStats, iter_sentences, make_tokenizer,
                              open_text)
 
 WORDS = "cat dog horse cow sheep red green blue yellow purple".split()
-
-
-def run(*args, input=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
-
-
-def assert_one_line_error(result, message: str, code: int = 1) -> None:
-    """Exit ``code``, no traceback, and exactly ``Error: message`` on one line."""
-    assert result.exit_code == code, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert result.output == f"Error: {message}\n"
 
 
 def sentences(path, kind="words", **kwargs):
@@ -49,8 +35,7 @@ def sentences(path, kind="words", **kwargs):
 
 
 def text_corpus(n_lines: int = 200, seed: int = 0) -> str:
-    rng = random.Random(seed)
-    return "".join(" ".join(rng.choices(WORDS, k=8)) + "\n" for _ in range(n_lines))
+    return random_text(WORDS, n_lines, seed=seed)
 
 
 def train_args(corpus, out, *extra):
@@ -623,11 +608,7 @@ def test_bad_vectors_file_cli(tmp_path, monkeypatch, data, _binary, message):
 
 @pytest.fixture
 def small_vectors(tmp_path):
-    words = ["king", "queen", "man", "woman", "paris", "france"]
-    rng = np.random.default_rng(0)
-    path = tmp_path / "v.txt"
-    save_word2vec_format(KeyedVectors(words, rng.standard_normal((6, 4))), path)
-    return path
+    return write_vectors(tmp_path / "v.txt", ["king", "queen", "man", "woman", "paris", "france"])
 
 
 def test_empty_query_word(small_vectors):

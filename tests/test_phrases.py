@@ -8,10 +8,9 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 import w2vcli.phrases as phrases_module
-from w2vcli.cli import cli
+from conftest import run_cli as run
 from w2vcli.errors import CorpusError, W2VError
 from w2vcli.phrases import PhrasesError, find_phrases, pass_thresholds, phrase_scores
 from w2vcli.tokenize import make_tokenizer
@@ -279,10 +278,6 @@ def test_empty_corpus_is_an_error(tmp_path):
 
 
 # -- the command ------------------------------------------------------------------------------
-
-
-def run(*args, input=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
 
 
 def test_cli_reads_stdin_and_prints_a_summary(city_lines, city_result, tmp_path):
