@@ -9,6 +9,7 @@ CliRunner), with the exact message texts.
 from __future__ import annotations
 
 import bz2
+import codecs
 import gzip
 import io
 import lzma
@@ -19,28 +20,14 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-
-from w2vcli.cli import cli
+from conftest import assert_one_line_error, random_text, run_cli as run, write_vectors
 from w2vcli.corpus import read_corpus
 from w2vcli.errors import CorpusError
-from w2vcli.io import load_word2vec_format, save_word2vec_format
-from w2vcli.keyedvectors import KeyedVectors
+from w2vcli.io import load_word2vec_format
 from w2vcli.tokenize import (SNIFF_BYTES, ReadStats, iter_sentences, make_tokenizer,
                              open_text)
 
 WORDS = "cat dog horse cow sheep red green blue yellow purple".split()
-
-
-def run(*args, input=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
-
-
-def assert_one_line_error(result, message: str, code: int = 1) -> None:
-    """Exit ``code``, no traceback, and exactly ``Error: message`` on one line."""
-    assert result.exit_code == code, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert result.output == f"Error: {message}\n"
 
 
 def sentences(path, kind="words", **kwargs):
@@ -48,8 +35,7 @@ def sentences(path, kind="words", **kwargs):
 
 
 def text_corpus(n_lines: int = 200, seed: int = 0) -> str:
-    rng = random.Random(seed)
-    return "".join(" ".join(rng.choices(WORDS, k=8)) + "\n" for _ in range(n_lines))
+    return random_text(WORDS, n_lines, seed=seed)
 
 
 def train_args(corpus, out, *extra):
@@ -62,6 +48,39 @@ def train_args(corpus, out, *extra):
 
 RANDOM_BYTES = random.Random(0).randbytes(3000)
 HIGH_BYTES = bytes(random.Random(1).randrange(0x80, 0x100) for _ in range(1000))
+#: The control bytes, listed here independently of w2vcli.tokenize.CONTROL_CHARS: C0 but tab,
+#: line feed, vertical tab, form feed and carriage return, and DEL.
+CONTROL = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
+#: word2vec.c binary vectors: a "V D" line, then each word, a space and D raw float32s.
+BINARY_VECTORS = b"3 5\n" + b"".join(
+    w + b" " + np.random.default_rng(2).standard_normal(5).astype(np.float32).tobytes()
+    for w in (b"cat", b"dog", b"cow"))
+
+
+def controls(data: bytes) -> int:
+    return sum(b in CONTROL for b in data)
+
+
+def invalid_utf8(data: bytes) -> int:
+    """Bytes a one-shot decode replaces."""
+    replaced = []
+
+    def count(exc):
+        replaced.append(exc.end - exc.start)
+        return "\ufffd", exc.end
+
+    codecs.register_error("test-bad-input-count", count)
+    data.decode("utf-8", "test-bad-input-count")
+    return sum(replaced)
+
+
+def looks_binary(data: bytes, fix: str = "pass a text file, or a .gz/.bz2/.xz one with that "
+                 "suffix", what: str = "looks binary") -> str:
+    """The message for mostly binary ``data``, with its counts."""
+    invalid = invalid_utf8(data)
+    more = f", {invalid:,} more are not valid UTF-8" if invalid else ""
+    return (f"{what} ({controls(data):,} of its first {len(data):,} bytes are NUL or other "
+            f"control bytes{more}); {fix}")
 
 
 def _gzip_name(path):
@@ -78,12 +97,30 @@ BAD_CORPORA = [
     ("punctuation-only", "p.txt", b"!!! ... ?\n-- ,;\n",
      "the corpus ({path}) has no tokens; check the file, or try --tokenizer whitespace if it is "
      "not made of letters and digits"),
-    ("nul-bytes", "n.txt", b"hello\x00world\n",
-     "corpus file '{path}' looks binary (a NUL byte at offset 5); pass a text file, or a "
-     ".gz/.bz2/.xz one with that suffix"),
-    ("random-bytes", "r.bin", RANDOM_BYTES,
-     f"corpus file '{{path}}' looks binary (a NUL byte at offset {RANDOM_BYTES.find(0):,}); pass "
-     "a text file, or a .gz/.bz2/.xz one with that suffix"),
+    ("random-bytes", "r.bin", RANDOM_BYTES, "corpus file '{path}' " + looks_binary(RANDOM_BYTES)),
+    ("zeros", "z.txt", bytes(5000),
+     "corpus file '{path}' looks binary (5,000 of its first 5,000 bytes are NUL or other control "
+     "bytes); pass a text file, or a .gz/.bz2/.xz one with that suffix"),
+    ("text-with-a-zero-filled-tail", "t.txt", b"hello world\n" * 10 + bytes(400),
+     "corpus file '{path}' looks binary (400 of its first 520 bytes are NUL or other control "
+     "bytes); pass a text file, or a .gz/.bz2/.xz one with that suffix"),
+    ("over-a-quarter-control", "q.txt", b"ab\x01" * 100,
+     "corpus file '{path}' looks binary (100 of its first 300 bytes are NUL or other control "
+     "bytes); pass a text file, or a .gz/.bz2/.xz one with that suffix"),
+    ("word2vec-binary-vectors", "vectors.bin", BINARY_VECTORS,
+     "corpus file '{path}' " + looks_binary(
+         BINARY_VECTORS, "pass the text to train on",
+         "looks like word2vec binary vectors, not a corpus").replace(
+             " (", " (it starts with a 'V D' line and ", 1)),
+    ("elf", "a.txt", b"\x7fELF\x02\x01\x01\x00" + bytes(100),
+     "corpus file '{path}' is an ELF executable or library, not text; pass a text file"),
+    ("npy", "a.txt", b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False}",
+     "corpus file '{path}' is a NumPy array (.npy), not text; pass a text file"),
+    ("png", "a.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+     "corpus file '{path}' is a PNG image, not text; pass a text file"),
+    ("pdf", "a.txt", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n",
+     "corpus file '{path}' is a PDF document, not text; extract its text first (e.g. with "
+     "pdftotext)"),
     ("not-utf8", "latin.txt", HIGH_BYTES,
      "corpus file '{path}' is not UTF-8 text (1,000 of its first 1,000 bytes are not valid "
      "UTF-8); convert it to UTF-8 (e.g. with iconv), or pass a text file"),
@@ -116,8 +153,11 @@ BAD_CORPORA = [
     ("truncated-gz", "cut.gz", gzip.compress(text_corpus().encode())[:200],
      "corpus file '{path}' is truncated; re-create or re-download it"),
     ("binary-in-gz", "bin.gz", gzip.compress(b"\x7fELF\x02\x01\x01\x00" + bytes(100)),
-     "corpus file '{path}' looks binary once decompressed (a NUL byte at offset 7 of the "
-     "decompressed data); pass compressed text"),
+     "corpus file '{path}' is an ELF executable or library once decompressed, not text; pass "
+     "compressed text"),
+    ("controls-in-gz", "ctl.gz", gzip.compress(bytes(range(32)) * 10),
+     "corpus file '{path}' looks binary once decompressed (270 of its first 320 bytes are NUL "
+     "or other control bytes); pass compressed text"),
 ]
 
 
@@ -173,8 +213,8 @@ def test_one_bad_file_among_good_ones_names_it(tmp_path, monkeypatch):
     (tmp_path / "bad.txt").write_bytes(b"\x00\x01\x02")
     assert_one_line_error(
         run("train", "good.txt", "bad.txt", "-o", "v.txt"),
-        "corpus file 'bad.txt' looks binary (a NUL byte at offset 0); pass a text file, or a "
-        ".gz/.bz2/.xz one with that suffix",
+        "corpus file 'bad.txt' looks binary (3 of its first 3 bytes are NUL or other control "
+        "bytes); pass a text file, or a .gz/.bz2/.xz one with that suffix",
     )
     assert not (tmp_path / "v.txt").exists()
 
@@ -233,9 +273,9 @@ def test_read_error_midway_is_one_line(tmp_path, monkeypatch):
 def test_binary_stdin(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert_one_line_error(
-        run("train", "-", "-o", "v.txt", input=b"abc\x00def"),
-        "standard input looks binary (a NUL byte at offset 3); pass a text file, or a "
-        ".gz/.bz2/.xz one with that suffix",
+        run("train", "-", "-o", "v.txt", input=bytes(range(9)) * 10),
+        "standard input looks binary (90 of its first 90 bytes are NUL or other control bytes); "
+        "pass a text file, or a .gz/.bz2/.xz one with that suffix",
     )
     assert_one_line_error(
         run("train", "-", "-o", "v.txt", input=gzip.compress(b"hello world\n")),
@@ -347,7 +387,7 @@ def test_no_warning_for_valid_utf8(tmp_path):
 
 
 def test_stray_nuls_after_the_head_are_spaces_and_counted(tmp_path):
-    """Documented choice: only the first 64 KiB are checked for NULs; later NULs separate tokens."""
+    """A NUL anywhere, past the 64 KiB checked for binary content too, separates tokens."""
     text = text_corpus(2000)
     assert len(text) > SNIFF_BYTES
     path = tmp_path / "c.txt"
@@ -359,6 +399,67 @@ def test_stray_nuls_after_the_head_are_spaces_and_counted(tmp_path):
     result = run(*train_args(path, tmp_path / "v.txt"))
     assert result.exit_code == 0, result.output
     assert "Warning: 4 NUL bytes in the corpus were read as spaces\n" in result.stderr
+
+
+STRAY = [(5, b"\x00"), (2000, b"\x01"), (40_000, b"\x07"), (70_000, b"\x1b"), (90_000, b"\x7f"),
+         (95_000, b"\x1f")]
+
+
+def _with_stray_bytes(text: str) -> bytes:
+    """``text`` with the STRAY bytes written over the characters at their offsets."""
+    data = bytearray(text.encode())
+    assert len(data) > STRAY[-1][0] > SNIFF_BYTES > STRAY[0][0]
+    for offset, byte in STRAY:
+        data[offset : offset + 1] = byte
+    return bytes(data)
+
+
+@pytest.mark.parametrize("kind", ["words", "whitespace"])
+def test_stray_control_bytes_are_spaces_and_counted(tmp_path, kind):
+    """A few control bytes in a large text file, one in the head: read as spaces, counted, in
+    both readers (compiled and reference), and never inside a word."""
+    text = text_corpus(3000)
+    data = _with_stray_bytes(text)
+    path = tmp_path / "c.txt"
+    path.write_bytes(data)
+    expected_text = text
+    for offset, _ in STRAY:
+        expected_text = expected_text[:offset] + " " + expected_text[offset + 1:]
+    tok = make_tokenizer(kind)
+    stats = ReadStats()
+    got = list(iter_sentences([path], tok, stats=stats))
+    assert got == [tok(line) for line in expected_text.splitlines()]
+    assert (stats.nul_chars, stats.control_chars) == (1, 5)
+    for threads in (1, 2):
+        vocab, corpus = read_corpus([path], tok, min_count=1, threads=threads)
+        assert (corpus.nul_chars, corpus.control_chars) == (1, 5)
+        assert not any(set(word) & set(CONTROL.decode()) for word in vocab.words)
+        corpus.close()
+
+
+def test_stray_control_bytes_warn_in_train_and_phrases(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_bytes(_with_stray_bytes(text_corpus(3000)))
+    warning = ("Warning: 1 NUL byte and 5 other control characters in the corpus were read as "
+               "spaces\n")
+    result = run(*train_args(path, tmp_path / "v.txt"))
+    assert result.exit_code == 0, result.output
+    assert warning in result.stderr
+    result = run("phrases", path, "-o", tmp_path / "p.txt")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(warning)
+
+
+def test_a_quarter_control_bytes_is_still_text(tmp_path):
+    """The rule's edge: exactly a quarter of the bytes checked is read (with a warning)."""
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"abc\x01" * 100)
+    result = run(*train_args(path, tmp_path / "v.txt", "--neg", "1"))
+    assert result.exit_code == 0, result.output
+    assert "Warning: 100 control characters in the corpus were read as spaces\n" in result.stderr
+    path.write_bytes(b"abc\x01" * 100 + b"\x01")
+    assert run(*train_args(path, tmp_path / "v.txt")).output.startswith(
+        "Error: corpus file '" + str(path) + "' looks binary (101 of its first 401 bytes")
 
 
 def test_crlf_and_lone_cr_line_ends(tmp_path):
@@ -507,11 +608,7 @@ def test_bad_vectors_file_cli(tmp_path, monkeypatch, data, _binary, message):
 
 @pytest.fixture
 def small_vectors(tmp_path):
-    words = ["king", "queen", "man", "woman", "paris", "france"]
-    rng = np.random.default_rng(0)
-    path = tmp_path / "v.txt"
-    save_word2vec_format(KeyedVectors(words, rng.standard_normal((6, 4))), path)
-    return path
+    return write_vectors(tmp_path / "v.txt", ["king", "queen", "man", "woman", "paris", "france"])
 
 
 def test_empty_query_word(small_vectors):

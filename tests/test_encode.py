@@ -40,7 +40,8 @@ def outcome(paths, tokenizer, **kwargs):
     try:
         return ("ok", vocab.words, vocab.counts.tolist(), corpus.ids.tolist(),
                 corpus.sentence_ends.tolist(), corpus.raw_tokens, corpus.n_tokens,
-                corpus.n_sentences, corpus.replaced_bytes, corpus.nul_chars)
+                corpus.n_sentences, corpus.replaced_bytes, corpus.nul_chars,
+                corpus.control_chars)
     finally:
         corpus.close()
 
@@ -80,14 +81,47 @@ def test_the_tokenizers_of_make_tokenizer_are_known_and_others_are_not():
         encode.count_corpus(Path("."), ["x"], reference(make_tokenizer()))
 
 
+#: Control bytes, read as spaces and counted (listed independently of tokenize.CONTROL_CHARS).
+CONTROL = [*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F]
+
+
 def test_byte_classes_are_pythons():
-    """Compiled whitespace is str.split()'s (and NUL, read as a space); letters and digits are
-    the words pattern's."""
+    """Compiled whitespace is str.split()'s and the control bytes (read as spaces); letters and
+    digits are the words pattern's."""
     for c in range(128):
         ws = bool(encode._CLASS[c] & encode._WS)
-        assert ws == (chr(c).isspace() or c == 0), c
+        assert ws == (chr(c).isspace() or c in CONTROL), c
+        assert bool(encode._CLASS[c] & encode._CONTROL) == (c in CONTROL), c
         assert bool(encode._CLASS[c] & encode._ALNUM) == (chr(c).isalnum()), c
     assert not any(encode._CLASS[128:])
+
+
+@pytest.mark.parametrize("kind", ["words", "whitespace"])
+@pytest.mark.parametrize("where", ["ascii", "non-ascii line", "stream"])
+def test_control_characters_are_spaces_and_counted_like_the_reference(tmp_path, tiny_chunks,
+                                                                      monkeypatch, kind, where):
+    """Every control byte, in lines the compiled scanner tokenizes (ASCII), in lines the Python
+    tokenizer does (non-ASCII) and read as a stream: the same ids and counts both ways."""
+    tiny_chunks(64)
+    line = "".join(f"w{c}{chr(c)}x{c} " for c in CONTROL) + "tail\tend\n"
+    if where == "non-ascii line":
+        line = "é " + line
+    data = (("plain words here\n" * 40 + line) * 3).encode()
+    path = tmp_path / "c.txt"
+    path.write_bytes(data)
+    tok = make_tokenizer(kind)
+    results = []
+    for tokenizer, extra in ((reference(tok), {}), (tok, {"threads": 2})):
+        if where == "stream":
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+        results.append(outcome(["-"] if where == "stream" else [path], tokenizer, min_count=1,
+                               directory=tmp_path, **extra))
+    assert results[1] == results[0]
+    got = results[1]
+    assert got[0] == "ok"
+    assert got[-2:] == (3, 3 * (len(CONTROL) - 1))  # NULs, other control characters
+    assert f"w{0x1b}" in got[1] and f"x{0x7f}" in got[1]
+    assert not any(set(word) & set(map(chr, CONTROL)) for word in got[1])
 
 
 # -- the shared corpora -----------------------------------------------------------------------
@@ -135,8 +169,9 @@ NEWLINE = st.sampled_from([b"\n", b"\n", b"\n", b"\r\n", b"\r"])
 
 @st.composite
 def corpus_bytes(draw, nul=False):
-    """A corpus file's bytes; without ``nul``, no NUL (one in the first SNIFF_BYTES makes the
-    file binary, which the other tests cover)."""
+    """A corpus file's bytes; without ``nul``, no NUL. (Control bytes, NUL among them, are read
+    as spaces; a file that is mostly control bytes is refused as binary, the same way by both
+    readers.)"""
     lines = draw(st.lists(st.tuples(LINE, NEWLINE), max_size=12))
     data = b"".join(line + end for line, end in lines)
     if lines and draw(st.booleans()):
@@ -150,7 +185,7 @@ def corpus_bytes(draw, nul=False):
     return data if nul else data.replace(b"\x00", b"")
 
 
-# Past the first SNIFF_BYTES, where a NUL is read as a space (before it, the file is refused).
+# Pushes what follows past the first SNIFF_BYTES, which are checked for binary content.
 PAD = b"filler words to push what follows past the sniffed head\n" * (SNIFF_BYTES // 56 + 1)
 
 
@@ -167,8 +202,6 @@ def test_generated_files_match_the_reference(tmp_path, tiny_chunks, data, pad, m
     if pad:
         data = PAD + data
         chunk = max(chunk, 4096)  # (no need for thousands of tiny chunks of filler)
-    elif b"\x00" in data and chunk != 1:
-        data = data.replace(b"\x00", b"")  # now and then a binary file; mostly text
     tiny_chunks(chunk)
     first = tmp_path / ("a.txt.gz" if gz else "a.txt")
     first.write_bytes(gzip.compress(data) if gz else data)

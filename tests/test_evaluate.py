@@ -3,6 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import SHARED_DATA
 from w2vcli.errors import W2VError
 from w2vcli.evaluate import (
     AnalogyResult,
@@ -14,7 +15,7 @@ from w2vcli.evaluate import (
 )
 from w2vcli.keyedvectors import KeyedVectors
 
-EVAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "eval"
+EVAL_DIR = SHARED_DATA / "eval"
 
 # Every word is the sum of two basis directions, so all vectors have the same norm and
 # unit(b) - unit(a) + unit(c) is exactly the planted answer: king - man + woman = R+F = queen.

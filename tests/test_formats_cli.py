@@ -6,9 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from w2vcli.cli import cli
+from conftest import run_cli as run
 from w2vcli.io import load_word2vec_format, save_word2vec_format
 from w2vcli.keyedvectors import KeyedVectors
 from w2vcli.model import SavedModel, save_model
@@ -54,10 +53,6 @@ def model_dir(tmp_path) -> tuple[Path, SavedModel]:
     path = tmp_path / "model"
     save_model(path, model)
     return path, model
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def table_cells(output: str) -> dict[str, str]:

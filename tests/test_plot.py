@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from itertools import combinations
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import CHILD_TIMEOUT, ROOT, child_env, run_cli
 from w2vcli.errors import W2VError
 from w2vcli.keyedvectors import KeyedVectors
 from w2vcli.plot import (
@@ -274,12 +274,10 @@ def test_matplotlib_is_lazy_and_pyplot_untouched(tmp_path):
         f"w2vcli.plot.plot_words(kv, ['a', 'b', 'c'], {str(tmp_path / 'w.png')!r}, dpi=30)\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'plot_words imported pyplot'\n"
     )
-    root = Path(__file__).resolve().parents[1]
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root, timeout=60
-    )
+    env = child_env()
+    env.pop("MPLBACKEND", None)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                            cwd=ROOT, timeout=CHILD_TIMEOUT)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "w.png").read_bytes().startswith(PNG_SIGNATURE)
 
@@ -591,11 +589,7 @@ def vectors_file(kv, tmp_path) -> Path:
 
 
 def _w2v(*args):
-    from click.testing import CliRunner
-
-    from w2vcli.cli import cli
-
-    return CliRunner().invoke(cli, ["plot", *(str(a) for a in args)])
+    return run_cli("plot", *args)
 
 
 def test_cli_plot_loss_compares_runs(tmp_path):

@@ -20,7 +20,8 @@ from hypothesis.extra.numpy import arrays  # noqa: E402
 from w2vcli.errors import CorpusError  # noqa: E402
 from w2vcli.io import load_word2vec_format, save_word2vec_format  # noqa: E402
 from w2vcli.keyedvectors import KeyedVectors  # noqa: E402
-from w2vcli.tokenize import ReadStats, iter_sentences, make_tokenizer  # noqa: E402
+from w2vcli.tokenize import (BINARY_SIGNATURES, ReadStats, iter_sentences,  # noqa: E402
+                             make_tokenizer)
 from w2vcli.vocab import Vocab, read_vocab, save_vocab  # noqa: E402
 
 SETTINGS = settings(max_examples=60, deadline=None,
@@ -28,9 +29,13 @@ SETTINGS = settings(max_examples=60, deadline=None,
 
 # Any character that can be written as UTF-8 (no lone surrogates).
 ANY_CHAR = st.characters(blacklist_categories=("Cs",))
-# A line of a corpus file: no line ends (\n, \r), and no NUL (a NUL at the start of a file
-# makes it binary; see test_bad_input.py).
-LINE_CHAR = st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\x00")
+# Control characters (C0 but tab, line feed, vertical tab, form feed and carriage return, and
+# DEL), listed independently of w2vcli.tokenize: read as spaces, and a file mostly made of them
+# is refused as binary (see test_control_characters_are_spaces_or_the_file_is_binary).
+CONTROL = "".join(map(chr, [*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F]))
+AS_SPACE = {ord(c): " " for c in CONTROL}
+# A line of a corpus file: no line ends (\n, \r), no control characters.
+LINE_CHAR = st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r" + CONTROL)
 # Text that favours the interesting cases: letters and digits of many scripts, case, separators.
 TEXTY = st.one_of(
     st.text(ANY_CHAR, max_size=60),
@@ -121,14 +126,40 @@ def test_iter_sentences_never_loses_a_character_even_with_tiny_blocks(lines, tra
 
 
 @SETTINGS
+@given(lines=st.lists(st.text(st.sampled_from(list("ab Σ\t") + list(CONTROL)), max_size=30),
+                      max_size=8),
+       kind=st.sampled_from(["words", "whitespace"]), block_chars=st.integers(40, 100))
+def test_control_characters_are_spaces_or_the_file_is_binary(lines, kind, block_chars):
+    """Control characters are read as spaces and counted, unless over a quarter of the bytes
+    are control bytes: then the file is refused as binary."""
+    text = "".join(line + "\n" for line in lines)
+    data = text.encode()
+    n_control = sum(c in CONTROL for c in text)
+    tok = make_tokenizer(kind)
+    stats = ReadStats()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "c.txt"
+        path.write_bytes(data)
+        if n_control * 4 > len(data):
+            with pytest.raises(CorpusError, match="looks binary|looks like UTF-16"):
+                list(iter_sentences([path], tok, stats=stats))
+            return
+        got = list(iter_sentences([path], tok, stats=stats, block_chars=block_chars))
+    assert got == [s for s in (tok(line.translate(AS_SPACE)) for line in lines) if s]
+    assert (stats.nul_chars, stats.control_chars) == (text.count("\x00"),
+                                                      n_control - text.count("\x00"))
+
+
+@SETTINGS
 @given(chunks=st.lists(st.binary(max_size=12) | st.text(LINE_CHAR, max_size=12).map(str.encode),
                        max_size=20),
        block_chars=st.integers(2, 50))
 def test_replaced_bytes_match_a_reference_count(chunks, block_chars):
     """The count of invalid UTF-8 bytes equals what a one-shot decode of the file replaces."""
-    data = b"".join(chunks).replace(b"\x00", b" ")
+    data = b"".join(chunks).translate(bytes.maketrans(CONTROL.encode(), b" " * len(CONTROL)))
     assume(not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x1f\x8b", b"BZh",
                                 b"PK\x03\x04", b"\x28\xb5\x2f\xfd", b"\xfd7zXZ")))
+    assume(not data.startswith(tuple(magic for magic, _, _ in BINARY_SIGNATURES)))
     reference = []
 
     def count(exc):

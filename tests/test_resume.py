@@ -4,15 +4,11 @@ import csv
 import json
 import signal
 import subprocess
-import sys
-import time
 
-import numpy as np
 import pytest
-from click.testing import CliRunner
 
 import w2vcli.model
-from w2vcli.cli import cli
+from conftest import W2V, child_env, finish, run_cli as run, run_w2v, wait_for, write_corpus
 from w2vcli.io import load_vectors
 from w2vcli.model import load_model
 
@@ -21,20 +17,12 @@ WORDS = ["cat", "dog", "cow", "red", "blue", "green", "rome", "oslo", "paris"]
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    rng = np.random.default_rng(4)
-    lines = [" ".join(WORDS[3 * g + i] for i in rng.integers(0, 3, size=12))
-             for g in rng.integers(0, 3, size=3000)]
-    path = tmp_path_factory.mktemp("resume") / "corpus.txt"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    groups = [WORDS[0:3], WORDS[3:6], WORDS[6:9]]
+    return write_corpus(tmp_path_factory.mktemp("resume") / "corpus.txt", groups, lines=3000,
+                        words_per_line=12, seed=4)
 
 
 ARGS = ["--dim", "16", "--min-count", "1", "--threads", "1", "--seed", "7", "--epochs", "3"]
-
-
-def run(*args):
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    return result
 
 
 def test_interrupted_run_resumes_to_the_same_bytes(corpus, tmp_path, monkeypatch):
@@ -70,21 +58,19 @@ def test_kill_9_leaves_a_complete_checkpoint_that_resumes_exactly(corpus, tmp_pa
     big = tmp_path / "big.txt"
     big.write_text(corpus.read_text() * 8)
     full, out, ckpt = tmp_path / "full.txt", tmp_path / "out.txt", tmp_path / "ckpt"
-    w2v = [sys.executable, "-m", "w2vcli", "train", str(big)]
-    subprocess.run([*w2v, "-o", str(full), *ARGS], check=True, capture_output=True)
-    proc = subprocess.Popen([*w2v, "-o", str(out), *ARGS, "--save-model", str(ckpt),
-                             "--checkpoint-every", "1"], stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while not (ckpt / "model.json").exists() and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL) if proc.poll() is None else None
-    proc.wait()
+    run_w2v("train", big, "-o", full, *ARGS)
+    proc = subprocess.Popen([*W2V, "train", str(big), "-o", str(out), *ARGS, "--save-model",
+                             str(ckpt), "--checkpoint-every", "1"], stderr=subprocess.DEVNULL,
+                            env=child_env())
+    wait_for((ckpt / "model.json").exists, proc, "the first checkpoint")
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+    finish(proc)
     meta = json.loads((ckpt / "model.json").read_text())
     assert 1 <= meta["epochs_done"] <= 3
     assert load_model(ckpt).w_in.shape == (9, 16)  # complete and consistent
     out.unlink(missing_ok=True)
-    subprocess.run([sys.executable, "-m", "w2vcli", "train", "--resume", str(ckpt), "--threads", "1"],
-                   check=True, capture_output=True)
+    run_w2v("train", "--resume", ckpt, "--threads", "1")
     assert out.read_bytes() == full.read_bytes()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ckpt")]
 

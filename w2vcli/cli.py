@@ -7,6 +7,7 @@ need them, so ``w2v --help``, ``similar`` and ``eval`` start quickly.
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -17,7 +18,9 @@ import click
 
 from w2vcli._version import __version__
 from w2vcli.errors import W2VError
-from w2vcli.modes import DEFAULT_COMBINE, DEFAULT_KERNEL, KERNELS, MAX_COMBINE
+from w2vcli.modes import (DEFAULT_COMBINE, DEFAULT_KERNEL, KERNELS, MAX_COMBINE, MAX_DIM,
+                          MAX_EPOCHS, MAX_INT, MAX_NS_EXPONENT, MAX_PASSES, MAX_SEED, MAX_THREADS,
+                          MAX_WINDOW)
 
 DEFAULT_VECTORS = "vectors.txt"
 
@@ -29,6 +32,43 @@ class _Terminated(KeyboardInterrupt):
 def _raise_terminated(signum, frame) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # let the clean-up finish
     raise _Terminated
+
+
+def _bound(value: float) -> str:
+    """A range bound for help and error texts: ``2**63-1`` rather than its 19 digits."""
+    if value == MAX_INT:
+        return "2**63-1"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class _Ints(click.IntRange):
+    """An integer from ``min`` to ``max`` (``MAX_INT``, the int64 limit, unless told), shown as
+    ``1<=x<=2**63-1``."""
+
+    name = "integer"  # the metavar, and "'x' is not a valid integer."
+
+    def __init__(self, min: int = 1, max: int = MAX_INT) -> None:
+        super().__init__(min=min, max=max)
+
+    def _describe_range(self) -> str:
+        return f"{_bound(self.min)}<=x<={_bound(self.max)}"
+
+
+class _Floats(click.FloatRange):
+    """A float range that also refuses NaN and the infinities (click's lets NaN through)."""
+
+    name = "float"
+
+    def convert(self, value, param, ctx):
+        number = click.types.FloatParamType.convert(self, value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return super().convert(number, param, ctx)
+
+    def _describe_range(self) -> str:
+        if self.max is None:  # "x>0, finite": click would write "x>0" and let inf through
+            return f"x{'>' if self.min_open else '>='}{_bound(self.min)}, finite"
+        return super()._describe_range()
 
 
 class _Group(click.Group):
@@ -66,6 +106,24 @@ def _os_error_message(exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"permission denied{where}; check the path and its permissions"
     return f"{exc.strerror or exc}{where}"
+
+
+def _warn_about_input(console, replaced: int, nul: int, other: int) -> None:
+    """Warning lines for what the corpus reader repaired: invalid UTF-8 bytes (replaced with
+    U+FFFD) and control characters (read as spaces)."""
+    if replaced:
+        console.print(
+            f"Warning: {_count(replaced, 'invalid UTF-8 byte')} in the corpus "
+            f"{'was' if replaced == 1 else 'were'} replaced with U+FFFD (if it is not UTF-8, "
+            "convert it first, e.g. iconv -f latin1 -t utf-8)", markup=False)
+    found = [_count(n, noun) for n, noun in ((nul, "NUL byte"), (other, "control character"))
+             if n]
+    if nul and other:
+        found[1] = f"{other:,} other control character{'' if other == 1 else 's'}"
+    if found:
+        verb = "was" if nul + other == 1 else "were"
+        console.print(f"Warning: {' and '.join(found)} in the corpus {verb} read as spaces",
+                      markup=False)
 
 
 def _stderr_console():
@@ -144,34 +202,36 @@ def cli() -> None:
               show_default=True,
               help="ns: negative sampling; hs: hierarchical softmax; softmax: exact softmax "
                    "(vocabularies up to 10,000 words).")
-@click.option("--dim", default=100, show_default=True, type=click.IntRange(min=1),
+@click.option("--dim", default=100, show_default=True, type=_Ints(1, MAX_DIM),
               help="Vector dimension.")
-@click.option("--window", default=5, show_default=True, type=click.IntRange(min=1),
+@click.option("--window", default=5, show_default=True, type=_Ints(1, MAX_WINDOW),
               help="Maximum window: outside words on each side of the centre word.")
-@click.option("--neg", default=5, show_default=True, type=click.IntRange(min=1),
-              help="Negative samples per prediction (--loss ns).")
-@click.option("--ns-exponent", default=0.75, show_default=True, type=float,
-              help="Exponent of the unigram noise distribution (--loss ns).")
-@click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1),
+@click.option("--neg", default=5, show_default=True, type=_Ints(),
+              help="Negative samples per prediction (--loss ns); at most the vocabulary size.")
+@click.option("--ns-exponent", default=0.75, show_default=True,
+              type=_Floats(-MAX_NS_EXPONENT, MAX_NS_EXPONENT),
+              help="Exponent of the unigram noise distribution (--loss ns); 0 draws every word "
+                   "alike, a negative one favours rare words.")
+@click.option("--min-count", default=5, show_default=True, type=_Ints(),
               help="Ignore words seen fewer times.")
-@click.option("--max-vocab", default=None, type=click.IntRange(min=1),
+@click.option("--max-vocab", default=None, type=_Ints(),
               help="Keep at most this many of the most frequent words.")
-@click.option("--sample", default=1e-3, show_default=True, type=click.FloatRange(min=0),
+@click.option("--sample", default=1e-3, show_default=True, type=_Floats(min=0),
               help="Subsampling threshold for frequent words (0: off).")
 @click.option("--shrink-windows/--no-shrink-windows", default=True, show_default=True,
               help="Draw each centre word's window from 1..--window (word2vec.c), or always use "
                    "--window.")
 @click.option("--cbow-mean/--cbow-sum", default=True, show_default=True,
               help="CBOW: average the context vectors (word2vec.c) or sum them.")
-@click.option("--epochs", default=5, show_default=True, type=click.IntRange(min=1),
+@click.option("--epochs", default=5, show_default=True, type=_Ints(1, MAX_EPOCHS),
               help="Passes over the corpus (with --resume: the run's total).")
-@click.option("--alpha", default=None, type=click.FloatRange(min=0, min_open=True),
+@click.option("--alpha", default=None, type=_Floats(min=0, min_open=True),
               help="Initial learning rate  [default: 0.025 for sg, 0.05 for cbow, as word2vec.c]")
-@click.option("--min-alpha", default=0.0001, show_default=True, type=click.FloatRange(min=0),
-              help="Final learning rate (linear decay over all epochs).")
-@click.option("--threads", default=None, type=click.IntRange(min=1),
+@click.option("--min-alpha", default=0.0001, show_default=True, type=_Floats(min=0),
+              help="Final learning rate (linear decay over all epochs); at most --alpha.")
+@click.option("--threads", default=None, type=_Ints(1, MAX_THREADS),
               help="Worker threads  [default: all cores]")
-@click.option("--seed", default=1, show_default=True, type=int,
+@click.option("--seed", default=1, show_default=True, type=_Ints(0, MAX_SEED),
               help="Random seed; with --threads 1 the output is bit-for-bit reproducible.")
 @click.option("--kernel", type=click.Choice(KERNELS), default=DEFAULT_KERNEL,
               show_default=True,
@@ -179,16 +239,16 @@ def cli() -> None:
                    "group of centre words (fastest); hogbatch shares them within a window; pair "
                    "is the exact per-pair SGD step.")
 @click.option("--combine", default=DEFAULT_COMBINE, show_default=True,
-              type=click.IntRange(1, MAX_COMBINE),
+              type=_Ints(1, MAX_COMBINE),
               help="context-combining: centre words that share one set of noise words (more is "
                    "faster, with noise shared across more pairs; 1 trains as hogbatch).")
 @tokenizer_options
 @click.option("--max-sentence-length", default=10000, show_default=True,
-              type=click.IntRange(min=1),
+              type=_Ints(),
               help="Cut longer lines into pieces of this many tokens (nothing is dropped).")
 @click.option("--save-model", default=None, metavar="DIR",
               help="Also save everything needed to continue training (see 'w2v info DIR').")
-@click.option("--checkpoint-every", default=None, type=click.IntRange(min=1), metavar="N",
+@click.option("--checkpoint-every", default=None, type=_Ints(1, MAX_EPOCHS), metavar="N",
               help="With --save-model: save it after every N epochs too.")
 @click.option("--resume", default=None, metavar="DIR",
               help="Finish the run a saved model belongs to: same corpus and parameters, the "
@@ -287,8 +347,8 @@ def _run_session(ctx: click.Context, console, session, log_format: str = "auto",
         + f"; corpus: {len(encoded):,} of {encoded.raw_tokens:,} tokens in vocabulary, "
         f"{encoded.n_sentences:,} sentences"
     )
-    for warning in session.reading_warnings():
-        console.print(warning)
+    _warn_about_input(console, encoded.replaced_bytes, encoded.nul_chars,
+                      encoded.control_chars)
     config, output, fmt = session.config, _shown(session.output), session.fmt
     with console.status(f"Loading the training kernel for --dim {config.dim} (the first run at "
                         "a new dim or mode compiles it: 5-15 s, once)..."):
@@ -355,7 +415,7 @@ def _raise_usage(exc) -> None:
 @cli.command()
 @click.argument("words", nargs=-1, required=True)
 @vectors_option
-@click.option("-n", "--topn", default=10, show_default=True, type=click.IntRange(min=1),
+@click.option("-n", "--topn", default=10, show_default=True, type=_Ints(),
               help="Neighbours to list.")
 def similar(words: Sequence[str], vectors: str, topn: int) -> None:
     """List the nearest neighbours of each WORD by cosine similarity."""
@@ -370,7 +430,7 @@ def similar(words: Sequence[str], vectors: str, topn: int) -> None:
         table.add_column(word)
         table.add_column("cosine", justify="right")
         columns.append(kv.most_similar([word], topn=topn))
-    for rank in range(topn):
+    for rank in range(max(map(len, columns))):  # -n may exceed the vocabulary
         row = [str(rank + 1)]
         for neighbours in columns:
             if rank < len(neighbours):
@@ -386,7 +446,7 @@ def similar(words: Sequence[str], vectors: str, topn: int) -> None:
 @click.argument("b")
 @click.argument("c")
 @vectors_option
-@click.option("-n", "--topn", default=10, show_default=True, type=click.IntRange(min=1),
+@click.option("-n", "--topn", default=10, show_default=True, type=_Ints(),
               help="Candidates to list.")
 def analogy(a: str, b: str, c: str, vectors: str, topn: int) -> None:
     """A is to B as C is to ?  (the words nearest to B - A + C, Mikolov et al. 2013)."""
@@ -407,7 +467,7 @@ def analogy(a: str, b: str, c: str, vectors: str, topn: int) -> None:
 @cli.command()
 @click.option("--words", default=None, metavar="W1,W2,...",
               help="Comma-separated words to place on the map.")
-@click.option("--top", default=None, type=click.IntRange(min=2), metavar="N",
+@click.option("--top", default=None, type=_Ints(2), metavar="N",
               help="Map the N most frequent words (the first N rows of the vectors file).")
 @click.option("--loss", multiple=True, metavar="DIR_OR_CSV",
               help="Plot the loss per epoch of a model directory (train --save-model) or a loss "
@@ -488,26 +548,33 @@ def plot(ctx: click.Context, words: str | None, top: int | None, loss: Sequence[
     say(f"Plotted {len(plotted)} words to {output}")
 
 
+def _check_delimiter(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value or any(ch.isspace() for ch in value):
+        raise click.BadParameter(f"{value!r} must be non-empty and contain no whitespace, "
+                                 "e.g. '_'")
+    return value
+
+
 @cli.command(name="phrases")
 @click.argument("corpus", nargs=-1, required=True, metavar="CORPUS...")
 @click.option("-o", "--output", required=True, metavar="FILE",
               help="Where to write the corpus with the phrases joined.")
 @click.option("--threshold", default=100.0, show_default=True,
-              type=click.FloatRange(min=0, min_open=True),
+              type=_Floats(min=0, min_open=True),
               help="Score a pair must exceed in the last pass; each earlier pass uses twice the "
                    "next one's (default: 200, then 100). Higher: fewer phrases.")
-@click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1),
+@click.option("--min-count", default=5, show_default=True, type=_Ints(),
               help="Never join words seen fewer times; also subtracted from the pair's count.")
-@click.option("--passes", default=2, show_default=True, type=click.IntRange(min=1),
+@click.option("--passes", default=2, show_default=True, type=_Ints(1, MAX_PASSES),
               help="Rounds of joining; 2 turns new_york + city into new_york_city.")
-@click.option("--delimiter", default="_", show_default=True,
-              help="Put between the joined tokens.")
-@click.option("--max-vocab-size", default=None, type=click.IntRange(min=1),
+@click.option("--delimiter", default="_", show_default=True, callback=_check_delimiter,
+              help="Put between the joined tokens (not empty, no whitespace).")
+@click.option("--max-vocab-size", default=None, type=_Ints(),
               help="Prune the pair table to this many distinct pairs, dropping the rarest, as "
                    "word2phrase  [default: no limit]")
 @tokenizer_options
 @click.option("--max-sentence-length", default=10000, show_default=True,
-              type=click.IntRange(min=1),
+              type=_Ints(),
               help="Cut longer lines into pieces of this many tokens, each written as a line.")
 def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_count: int,
                     passes: int, delimiter: str, max_vocab_size: int | None, tokenizer: str,
@@ -542,6 +609,8 @@ def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_co
             max_sentence_length=max_sentence_length, max_vocab_size=max_vocab_size,
             progress=lambda message: status.update(message[:1].upper() + message[1:] + "..."),
         )
+    _warn_about_input(console, stats.read.replaced_bytes, stats.read.nul_chars,
+                      stats.read.control_chars)
     for p in stats.passes:
         pruned = f"; pairs seen <= {p.pruned_at} times pruned" if p.pruned_at else ""
         console.print(
@@ -574,7 +643,7 @@ def evaluate() -> None:
 @evaluate.command(name="analogy")
 @click.argument("file", type=click.Path(dir_okay=False))
 @vectors_option
-@click.option("--restrict-vocab", default=30000, show_default=True, type=click.IntRange(min=0),
+@click.option("--restrict-vocab", default=30000, show_default=True, type=_Ints(0),
               help="Use only the most frequent N words, as word2vec.c's compute-accuracy (0: all).")
 def eval_analogy(file: str, vectors: str, restrict_vocab: int) -> None:
     """Analogy accuracy on FILE in questions-words.txt format, per section and overall."""
@@ -708,7 +777,7 @@ def _info_table(title: str, rows: list[tuple[str, str]]):
 @cli.command()
 @click.argument("path", metavar="PATH")
 @click.option("-n", "--words", "n_words", default=10, show_default=True,
-              type=click.IntRange(min=0), help="Words to list from the top of the vocabulary.")
+              type=_Ints(0), help="Words to list from the top of the vocabulary.")
 def info(path: str, n_words: int) -> None:
     """Describe vectors or a model directory: format, size, first words.
 

@@ -89,6 +89,7 @@ class Corpus:
         replaced_bytes: bytes of the corpus that were not valid UTF-8 and were read as U+FFFD
             (0 unless made by :func:`read_corpus`).
         nul_chars: NUL characters read as spaces (see :mod:`w2vcli.tokenize`).
+        control_chars: other control characters read as spaces (likewise).
         directory: where ``ids.i32`` (int32 ``(N,)``) and ``ends.i64`` (int64 ``(S,)``, the
             exclusive end offset of each sentence, strictly increasing, last ``N``) are; a
             temporary directory removed when the object is garbage-collected or closed.
@@ -96,6 +97,7 @@ class Corpus:
 
     replaced_bytes: int = 0
     nul_chars: int = 0
+    control_chars: int = 0
 
     def __init__(self, directory: Path, n_tokens: int, n_sentences: int, raw_tokens: int,
                  cleanup: Callable[[], None] | None = None) -> None:
@@ -229,7 +231,8 @@ def read_corpus(
 
     Returns:
         ``(vocab, corpus)``; ``corpus.replaced_bytes`` counts the bytes that were not valid UTF-8
-        (read as U+FFFD), ``corpus.nul_chars`` the stray NULs read as spaces.
+        (read as U+FFFD), ``corpus.nul_chars`` and ``corpus.control_chars`` the stray NULs
+        and other control characters read as spaces.
 
     Raises:
         CorpusError: a file cannot be read or is not text, the corpus is empty or has no tokens,
@@ -250,6 +253,7 @@ def read_corpus(
     corpus = Corpus(Path(tmp.name), n_tokens, n_sentences, raw_tokens, tmp.cleanup)
     corpus.replaced_bytes = stats.replaced_bytes
     corpus.nul_chars = stats.nul_chars
+    corpus.control_chars = stats.control_chars
     return vocab, corpus
 
 

@@ -70,15 +70,18 @@ GIANT_RUN = tk.BLOCK_CHARS // 2
 #: How far back from a chunk's end a newline is looked for before other whitespace is taken.
 NEWLINE_WINDOW = 1 << 16
 
-# Byte classes. _WS: whitespace for str.split() and str.isspace(), and NUL (read as a space).
-_WS, _ALNUM, _LINE_END = 1, 2, 4
+# Byte classes. _WS: whitespace for str.split() and str.isspace(), and the control characters
+# (_CONTROL: read as spaces and counted, see w2vcli.tokenize.CONTROL_CHARS).
+_WS, _ALNUM, _LINE_END, _CONTROL = 1, 2, 4, 8
 
 
 def _byte_classes() -> np.ndarray:
     table = np.zeros(256, dtype=np.uint8)
     for c in range(128):
-        if chr(c).isspace() or c == 0:
+        if chr(c).isspace():
             table[c] |= _WS
+        if chr(c) in tk.CONTROL_CHARS:
+            table[c] |= _WS | _CONTROL
         if chr(c).isalnum():  # ASCII letters and digits: the word pattern's [^\W_]
             table[c] |= _ALNUM
     for c in b"\n\r":
@@ -89,8 +92,8 @@ def _byte_classes() -> np.ndarray:
 _CLASS = _byte_classes()
 
 # The int64 ``info`` array of _scan.
-_SIDE, _NTOK, _NBRK, _NUL, _HAS_TEXT, _MAX_RUN = range(6)
-_INFO = 6
+_SIDE, _NTOK, _NBRK, _NUL, _HAS_TEXT, _MAX_RUN, _CTRL = range(7)
+_INFO = 7
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX = np.uint64(0xFF51AFD7ED558CCD)
@@ -134,7 +137,7 @@ def _scan(text, lines, out, flags):
         out: ``(spans, breaks, info)``: int64 ``(t, 2)`` each token's ``(start, end)`` in
             ``buf``; int64 line ends as token offsets in the chunk (no two equal); int64
             ``(_INFO,)``: in, ``info[_SIDE]`` where the non-ASCII lines' tokens start; out, the
-            counts and stats at the ``_NTOK`` ... ``_MAX_RUN`` slots.
+            counts and stats at the ``_NTOK`` ... ``_CTRL`` slots.
         flags: ``_WORDS`` (else the whitespace tokenizer).
     """
     buf, segs = text
@@ -143,6 +146,7 @@ def _scan(text, lines, out, flags):
     ntok = 0
     nb = 0
     nul = 0
+    ctrl = 0
     has_text = 0
     longest = 0
     sp = info[_SIDE]
@@ -172,8 +176,11 @@ def _scan(text, lines, out, flags):
                     if nb == 0 or breaks[nb - 1] != ntok:
                         breaks[nb] = ntok
                         nb += 1
-                elif c == 0:
-                    nul += 1
+                elif cl & _CONTROL:
+                    if c == 0:
+                        nul += 1
+                    else:
+                        ctrl += 1
                 i += 1
                 continue
             # A run of non-whitespace bytes: one token, or the words tokenizer's tokens in it.
@@ -209,6 +216,7 @@ def _scan(text, lines, out, flags):
     info[_NTOK] = ntok
     info[_NBRK] = nb
     info[_NUL] = nul
+    info[_CTRL] = ctrl
     info[_HAS_TEXT] = has_text
     info[_MAX_RUN] = longest
 
@@ -582,6 +590,7 @@ class _Worker:
         self.breaks = np.empty(0, dtype=np.int64)
         self.replaced = 0
         self.nul = 0
+        self.control = 0
         self.has_text = False
 
     def close(self) -> None:
@@ -603,9 +612,10 @@ class _Worker:
         before = tk._replaced_so_far()
         text = codecs.utf_8_decode(joined, tk._ERRORS, True)[0]
         self.replaced += tk._replaced_so_far() - before
-        if "\x00" in text:
-            self.nul += text.count("\x00")
-            text = text.replace("\x00", " ")
+        seen = tk.ReadStats()
+        text = tk.replace_controls(text, seen)
+        self.nul += seen.nul_chars
+        self.control += seen.control_chars
         if not self.has_text and not text.isspace():
             self.has_text = True
         tokenizer = self.tokenizer
@@ -645,6 +655,7 @@ class _Worker:
             if info[_MAX_RUN] >= GIANT_RUN:
                 raise _Giant
             self.nul += int(info[_NUL])
+            self.control += int(info[_CTRL])
             self.has_text = self.has_text or bool(info[_HAS_TEXT])
         n_ids, n_breaks = int(info[_NTOK]), int(info[_NBRK])
         lo = len(self.table)
@@ -885,6 +896,7 @@ class _Run:
         for w in self.workers:
             self.stats.replaced_bytes += w.replaced
             self.stats.nul_chars += w.nul
+            self.stats.control_chars += w.control
             self.stats.has_text = self.stats.has_text or w.has_text
 
     def remove_files(self) -> None:
@@ -1148,7 +1160,8 @@ def count_corpus(workdir: Path, paths: Sequence[str | os.PathLike],
             run.run()
         except _Giant:
             run.remove_files()
-            stats.chars, stats.has_text, stats.replaced_bytes, stats.nul_chars = 0, False, 0, 0
+            stats.chars, stats.has_text, stats.replaced_bytes = 0, False, 0
+            stats.nul_chars = stats.control_chars = 0
             as_stream = True
             continue
         except BaseException:

@@ -35,3 +35,33 @@ MODEL_OPTIONS = ("model", "loss", "dim", "window", "neg", "min_count", "max_voca
                  "lowercase", "max_sentence_length")
 #: The learning schedule: ``--resume`` keeps the checkpoint's (``epochs`` may be raised).
 SCHEDULE_OPTIONS = ("epochs", "alpha", "min_alpha", "seed")
+
+# -- Limits of the options, checked by the CLI (click ranges) and by TrainConfig.validate. ------
+# Each bound is what every use of the value accepts; the CLI's help shows them.
+
+#: Largest integer stored anywhere (NumPy int64 arrays, Numba int64 arguments, model.json read
+#: back by tools that use signed 64-bit integers): the upper bound of every count option.
+MAX_INT = 2**63 - 1
+#: Largest ``--seed``. ``numpy.random.default_rng`` (the initial vectors) and ``SeedSequence``
+#: (every batch's stream) take any non-negative integer; a signed 64-bit one also survives
+#: model.json and any int64 field it is copied into.
+MAX_SEED = MAX_INT
+#: Largest ``--dim``: each dimension compiles its own kernels, whose rows live in SIMD registers;
+#: 4,096 compiles in about 15 s on one core (100: about 6 s), 65,536 takes minutes.
+MAX_DIM = 4096
+#: Largest ``--window``: every thread allocates scratch rows for ``2 * window`` outside words
+#: (times ``--combine``); a window this wide already spans a whole sentence at the default
+#: ``--max-sentence-length``.
+MAX_WINDOW = 10_000
+#: Largest ``--epochs``: ``epochs x corpus tokens`` (the learning-rate schedule's length) must
+#: stay an int64 for corpora of up to 9 trillion tokens.
+MAX_EPOCHS = 1_000_000
+#: Largest ``--threads``: each reading thread holds two open files and a chunk of up to 1 MiB in
+#: flight; more threads than cores only adds overhead.
+MAX_THREADS = 1024
+#: Largest magnitude of ``--ns-exponent``: ``count ** exponent`` stays a finite float64 for any
+#: int64 count (``(2**63) ** 10`` is about 1e190), so the noise distribution is always defined.
+MAX_NS_EXPONENT = 10.0
+#: Largest ``w2v phrases --passes``: pass ``k`` of ``P`` uses ``threshold * 2 ** (P - k)``, which
+#: must stay a float; 64 passes can join phrases of up to 2**64 words.
+MAX_PASSES = 64

@@ -65,7 +65,7 @@ import numpy as np
 from w2vcli.corpus import temporary_directory
 from w2vcli.errors import CorpusError, W2VError
 from w2vcli.atomic import atomic_output, check_writable
-from w2vcli.tokenize import iter_sentences, make_tokenizer
+from w2vcli.tokenize import ReadStats, iter_sentences, make_tokenizer
 
 __all__ = ["Phrase", "PassStats", "PhraseStats", "PhrasesError", "find_phrases",
            "pass_thresholds", "phrase_scores"]
@@ -138,6 +138,8 @@ class PhraseStats:
         tokens_out: tokens written.
         words: distinct words in the corpus.
         seconds: wall time of the whole run.
+        read: what the reader saw: bytes of invalid UTF-8 replaced, control characters read
+            as spaces.
     """
 
     passes: list[PassStats]
@@ -146,6 +148,7 @@ class PhraseStats:
     tokens_out: int
     words: int
     seconds: float
+    read: ReadStats = field(default_factory=ReadStats)
 
 
 def pass_thresholds(threshold: float, passes: int) -> list[float]:
@@ -278,7 +281,8 @@ class _PairTable:
 
 
 def _encode(paths: Sequence[str | os.PathLike], tokenizer: Callable[[str], list[str]],
-            max_sentence_length: int, out: Path) -> tuple[list[str], dict[str, int], int, int]:
+            max_sentence_length: int, out: Path, stats: ReadStats,
+            ) -> tuple[list[str], dict[str, int], int, int]:
     """Tokenize the corpus once into an id file; returns (words, index, tokens, sentences)."""
     index: dict[str, int] = {}
     setdefault = index.setdefault
@@ -286,7 +290,7 @@ def _encode(paths: Sequence[str | os.PathLike], tokenizer: Callable[[str], list[
     n_sentences = 0
     buffer: list[int] = []
     with open(out, "wb") as handle:
-        for tokens in iter_sentences(paths, tokenizer, max_sentence_length):
+        for tokens in iter_sentences(paths, tokenizer, max_sentence_length, stats=stats):
             buffer.extend([setdefault(t, len(index)) for t in tokens])
             buffer.append(_SENTINEL)
             n_tokens += len(tokens)
@@ -438,8 +442,9 @@ def find_phrases(
     with temporary_directory("phrases", tmp_dir) as tmp:
         current = Path(tmp) / "pass0.i32"
         report("reading the corpus")
+        read = ReadStats()
         words, index, n_tokens, n_sentences = _encode(
-            paths, tokenizer, max_sentence_length, current
+            paths, tokenizer, max_sentence_length, current, read
         )
         n_distinct = len(words)
         for k, pass_threshold in enumerate(thresholds, start=1):
@@ -480,4 +485,4 @@ def find_phrases(
             ))
     return PhraseStats(passes=stats, sentences=n_sentences, tokens_in=n_tokens,
                        tokens_out=stats[-1].tokens_out, words=n_distinct,
-                       seconds=time.perf_counter() - started)
+                       seconds=time.perf_counter() - started, read=read)

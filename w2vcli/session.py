@@ -345,20 +345,6 @@ class TrainingSession:
         self._weights = (trainable(self.saved.w_in), trainable(self.saved.w_out))
         self.history = [dict(row) for row in self.saved.loss]
 
-    def reading_warnings(self) -> list[str]:
-        """One line per kind of damage repaired while reading the corpus (none if clean)."""
-        encoded, lines = self.encoded, []
-        if encoded.replaced_bytes:
-            n = encoded.replaced_bytes
-            lines.append(f"Warning: {_count(n, 'invalid UTF-8 byte')} in the corpus "
-                         f"{'was' if n == 1 else 'were'} replaced with U+FFFD (if it is not "
-                         "UTF-8, convert it first, e.g. iconv -f latin1 -t utf-8)")
-        if encoded.nul_chars:
-            n = encoded.nul_chars
-            lines.append(f"Warning: {_count(n, 'NUL byte')} in the corpus "
-                         f"{'was' if n == 1 else 'were'} read as spaces")
-        return lines
-
     def close(self) -> None:
         """Remove the encoded corpus now (it is also removed when the process ends)."""
         if self.encoded is not None:
@@ -511,10 +497,6 @@ def _differs(name: str, value, saved) -> bool:
     if name in ("output", "loss_log") and value is not None and saved is not None:
         return _absolute(value) != _absolute(saved)
     return value != saved
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _check_combinations(corpus, resume, init, update_vocab, read_vocab, save_model,

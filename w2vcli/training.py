@@ -7,6 +7,7 @@ through a callback. It never prints.
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import threading
@@ -18,7 +19,9 @@ import numpy as np
 
 from w2vcli.corpus import Corpus
 from w2vcli.errors import W2VError
-from w2vcli.modes import DEFAULT_COMBINE, DEFAULT_KERNEL, KERNELS, LOSSES, MAX_COMBINE, MODELS
+from w2vcli.modes import (DEFAULT_COMBINE, DEFAULT_KERNEL, KERNELS, LOSSES, MAX_COMBINE,
+                          MAX_DIM, MAX_EPOCHS, MAX_INT, MAX_NS_EXPONENT, MAX_SEED, MAX_THREADS,
+                          MAX_WINDOW, MODELS)
 from w2vcli.vocab import Vocab, alias_table, huffman_tree
 
 #: Target in-vocabulary tokens per thread per kernel call: about 0.2 s of work. Each call ends
@@ -144,13 +147,20 @@ class TrainConfig:
             (self.model in MODELS, f"model must be one of {', '.join(MODELS)}"),
             (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}"),
             (self.dim >= 1, "dim must be at least 1"),
-            (self.window >= 1, "window must be at least 1"),
+            (self.dim <= MAX_DIM, f"dim must be at most {MAX_DIM}"),
+            (1 <= self.window <= MAX_WINDOW, f"window must be between 1 and {MAX_WINDOW}"),
             (self.negative >= 1 or self.loss != "ns", "neg must be at least 1"),
-            (self.sample >= 0, "sample must be 0 (off) or positive"),
-            (self.epochs >= 1, "epochs must be at least 1"),
+            (self.negative <= MAX_INT, "neg must be at most 2**63-1"),
+            (0 <= self.sample < math.inf, "sample must be 0 (off) or a positive number"),
+            (1 <= self.epochs <= MAX_EPOCHS, f"epochs must be between 1 and {MAX_EPOCHS:,}"),
             (self.alpha > 0, "alpha must be positive"),
+            (self.alpha < math.inf, "alpha must be finite"),
             (0 <= self.min_alpha <= self.alpha, "min-alpha must be between 0 and alpha"),
-            (self.threads is None or self.threads >= 1, "threads must be at least 1"),
+            (abs(self.ns_exponent) <= MAX_NS_EXPONENT,
+             f"ns-exponent must be between -{MAX_NS_EXPONENT:g} and {MAX_NS_EXPONENT:g}"),
+            (self.threads is None or 1 <= self.threads <= MAX_THREADS,
+             f"threads must be between 1 and {MAX_THREADS}"),
+            (0 <= self.seed <= MAX_SEED, "seed must be between 0 and 2**63-1"),
             (self.kernel in KERNELS, f"kernel must be one of {', '.join(KERNELS)}"),
             (1 <= self.combine <= MAX_COMBINE, f"combine must be between 1 and {MAX_COMBINE}"),
         ]
