@@ -60,13 +60,10 @@ def _stderr_console():
 
 
 def _stdout_console():
-    """Rich console for tables; when stdout is not a terminal, wide enough not to cut them."""
-    from rich.console import Console
+    """Rich console for tables; when stdout is not a terminal, as wide as what it prints."""
+    from w2vcli.report import stdout_console
 
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=max(console.width, 120))
-    return console
+    return stdout_console()
 
 
 def _load_vectors(path: str):
@@ -87,6 +84,35 @@ def _load_vectors(path: str):
 
 def _split_words(value: str) -> list[str]:
     return [w for w in (part.strip() for part in value.split(",")) if w]
+
+
+def _look_up(kv, words: Sequence[str], every: bool = False):
+    """Query words by the one rule of every command (:meth:`KeyedVectors.lookup`).
+
+    A word is taken as written, else as its only case variant (a note says so), else skipped
+    with a note naming it and close words. Fails in one line, naming the unknown words, if no
+    word is left, or with ``every`` if any is unknown.
+    """
+    found = kv.lookup(words)
+    if found.unknown and (every or not found.found):
+        raise kv.unknown_error(found.unknown)
+    _print_notes(found.notes())
+    return found
+
+
+def _print_notes(notes: Sequence[str]) -> None:
+    """Notes and warnings on stderr, each one line as it is (no markup, no wrapping)."""
+    console = _stderr_console()
+    for note in notes:
+        console.print(note, markup=False, highlight=False)
+
+
+def format_option(tsv: str):
+    """--format table|tsv|json for a command whose TSV lines are described by ``tsv``."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default=None,
+        help=f"table: for reading, never cutting a word; tsv: a header line, then {tsv}; "
+             "json: one document with the same fields.  [default: table on a terminal, else tsv]")
 
 
 def tokenizer_options(command):
@@ -306,28 +332,40 @@ class _TrainingProgress:
 @vectors_option
 @click.option("-n", "--topn", default=10, show_default=True, type=click.IntRange(min=1),
               help="Neighbours to list.")
-def similar(words: Sequence[str], vectors: str, topn: int) -> None:
-    """List the nearest neighbours of each WORD by cosine similarity."""
-    from rich.table import Table
+@format_option("one line per query word, rank, neighbour and cosine")
+def similar(words: Sequence[str], vectors: str, topn: int, fmt: str | None) -> None:
+    """List the nearest neighbours of each WORD by cosine similarity.
 
+    A WORD not in the vectors as written is taken in its only other case (KING -> king in a
+    lowercased model), or else skipped with a note suggesting close words; it is an error only
+    if no WORD is left.
+    """
+    from w2vcli import report
+
+    console = report.stdout_console()
+    fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
-    kv.check_words(words)
-    table = Table(title=f"Nearest neighbours ({vectors})")
-    table.add_column("#", justify="right", style="dim")
-    columns = []
-    for word in words:
-        table.add_column(word)
-        table.add_column("cosine", justify="right")
-        columns.append(kv.most_similar([word], topn=topn))
-    for rank in range(topn):
-        row = [str(rank + 1)]
-        for neighbours in columns:
-            if rank < len(neighbours):
-                row += [neighbours[rank][0], f"{neighbours[rank][1]:.4f}"]
-            else:
-                row += ["", ""]
-        table.add_row(*row)
-    _stdout_console().print(table)
+    found = _look_up(kv, words)
+    given = {used: typed for typed, used in reversed(found.renamed)}
+    results = [(word, kv.most_similar([word], topn=topn)) for word in found.found]
+    if fmt == "json":
+        report.print_json({
+            "vectors": vectors,
+            "queries": [
+                {"query": word, "given": given.get(word, word),
+                 "neighbours": [{"rank": rank, "neighbour": neighbour,
+                                 "cosine": report.json_number(cosine)}
+                                for rank, (neighbour, cosine) in enumerate(neighbours, 1)]}
+                for word, neighbours in results],
+            "unknown": list(found.unknown),
+        })
+    elif fmt == "tsv":
+        report.print_tsv(["query", "rank", "neighbour", "cosine"], (
+            (word, rank, neighbour, f"{cosine:.6f}")
+            for word, neighbours in results
+            for rank, (neighbour, cosine) in enumerate(neighbours, 1)))
+    else:
+        report.print_neighbours(console, f"Nearest neighbours ({vectors})", results)
 
 
 @cli.command()
@@ -337,20 +375,46 @@ def similar(words: Sequence[str], vectors: str, topn: int) -> None:
 @vectors_option
 @click.option("-n", "--topn", default=10, show_default=True, type=click.IntRange(min=1),
               help="Candidates to list.")
-def analogy(a: str, b: str, c: str, vectors: str, topn: int) -> None:
-    """A is to B as C is to ?  (the words nearest to B - A + C, Mikolov et al. 2013)."""
-    from rich.table import Table
+@format_option("one line per a, b, c, rank, neighbour and cosine")
+def analogy(a: str, b: str, c: str, vectors: str, topn: int, fmt: str | None) -> None:
+    """A is to B as C is to ?  (the words nearest to B - A + C, Mikolov et al. 2013).
 
+    Words are matched as by 'w2v similar' (KING -> king in a lowercased model); all three are
+    needed, so an unknown one is an error.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    from w2vcli import report
+
+    console = report.stdout_console()
+    fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
-    kv.check_words([a, b, c])
+    _look_up(kv, [a, b, c], every=True)
+    a, b, c = (kv.find(word) for word in (a, b, c))
+    answers = kv.analogy(a, b, c, topn=topn)
+    if fmt == "json":
+        report.print_json({
+            "vectors": vectors, "a": a, "b": b, "c": c,
+            "neighbours": [{"rank": rank, "neighbour": word, "cosine": report.json_number(score)}
+                           for rank, (word, score) in enumerate(answers, 1)],
+        })
+        return
+    if fmt == "tsv":
+        report.print_tsv(["a", "b", "c", "rank", "neighbour", "cosine"],
+                         ((a, b, c, rank, word, f"{score:.6f}")
+                          for rank, (word, score) in enumerate(answers, 1)))
+        return
     title = f"{a} : {b} :: {c} : ?"
-    table = Table(title=title, min_width=len(title) + 4)
+    table = Table(title=Text(title), min_width=len(title) + 4)
     table.add_column("#", justify="right", style="dim")
     table.add_column("word")
     table.add_column("cosine", justify="right")
-    for rank, (word, score) in enumerate(kv.analogy(a, b, c, topn=topn), start=1):
-        table.add_row(str(rank), word, f"{score:.4f}")
-    _stdout_console().print(table)
+    for rank, (word, score) in enumerate(answers, start=1):
+        table.add_row(str(rank), Text(word), f"{score:.4f}")
+    width = len(str(len(answers)))
+    report.print_table(console, table, [f"  {rank:>{width}}  {score:7.4f}  {word}"
+                                        for rank, (word, score) in enumerate(answers, 1)])
 
 
 @cli.command()
@@ -431,9 +495,13 @@ def plot(ctx: click.Context, words: str | None, top: int | None, loss: Sequence[
         wanted = list(kv.index_to_key[:top])
         if top > len(wanted):
             say(f"The vectors hold only {len(wanted)} words; plotting them all")
-    plotted, missing = plot_words(kv, wanted, output, title=title, method=method)
-    if missing:
-        say(f"Not in the vocabulary, left out: {', '.join(missing)}")
+    else:
+        found = kv.lookup(wanted)  # the rule of every query command
+        if not found.found:
+            raise kv.unknown_error(found.unknown)
+        if len(found.found) > 1:  # else plot_words's error names what is missing
+            _print_notes(found.notes())
+    plotted, _ = plot_words(kv, wanted, output, title=title, method=method)
     say(f"Plotted {len(plotted)} words to {output}")
 
 
