@@ -148,12 +148,13 @@ def test_output_directory_missing_is_caught_before_training(corpus, tmp_path):
 def test_eval_commands(vectors, tmp_path):
     questions = tmp_path / "q.txt"
     questions.write_text(": animals\ncat dog cow sheep\n: gram-x\nred green blue zzz\n")
-    result = run("eval", "analogy", questions, "-v", vectors, "--restrict-vocab", "0")
+    result = run("eval", "analogy", questions, "-v", vectors, "--restrict-vocab", "0",
+                 "--format", "table")
     assert result.exit_code == 0, result.output
     assert "overall" in result.output and "animals" in result.output
     pairs = tmp_path / "ws.tsv"
     pairs.write_text("cat\tdog\t9\ncat\tred\t1\nred\tblue\t8\nrome\tcow\t0.5\nzz\tcat\t3\n")
-    result = run("eval", "similarity", pairs, "-v", vectors)
+    result = run("eval", "similarity", pairs, "-v", vectors, "--format", "table")
     assert result.exit_code == 0, result.output
     assert "pairs 4/5" in result.output and "OOV ratio 0.200" in result.output
 

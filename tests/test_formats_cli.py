@@ -271,7 +271,7 @@ def test_eval_accepts_a_model_directory_and_binary_files(model_dir, tmp_path):
     questions.write_text(": colours\ncat dog red blue\n")
     outputs = []
     for vectors in (path, tmp_path / "v.bin"):
-        result = run("eval", "similarity", pairs, "-v", vectors)
+        result = run("eval", "similarity", pairs, "-v", vectors, "--format", "table")
         assert result.exit_code == 0, result.output
         assert "pairs 4/5" in result.output
         outputs.append(result.output)

@@ -584,50 +584,121 @@ def evaluate() -> None:
     """Score vectors on word analogies or word-similarity judgements."""
 
 
+def _case_note(case_matched: Sequence[tuple[str, str]], file: str) -> list[str]:
+    """One note line for the words of an evaluation file matched in another case."""
+    if not case_matched:
+        return []
+    shown = ", ".join(f"{given} -> {used}" for given, used in case_matched[:3])
+    more = f" and {len(case_matched) - 3:,} more" if len(case_matched) > 3 else ""
+    n = len(case_matched)
+    return [f"note: {n:,} word{'' if n == 1 else 's'} of {file} matched in another case "
+            f"({shown}{more})"]
+
+
 @evaluate.command(name="analogy")
 @click.argument("file", type=click.Path(dir_okay=False))
 @vectors_option
 @click.option("--restrict-vocab", default=30000, show_default=True, type=click.IntRange(min=0),
               help="Use only the most frequent N words, as word2vec.c's compute-accuracy (0: all).")
-def eval_analogy(file: str, vectors: str, restrict_vocab: int) -> None:
-    """Analogy accuracy on FILE in questions-words.txt format, per section and overall."""
-    from rich.table import Table
+@format_option("one line per section and for semantic, syntactic and overall: correct, "
+               "answered, questions, accuracy, coverage, oov (questions with a word not in the "
+               "vectors), restricted (with a word beyond --restrict-vocab)")
+def eval_analogy(file: str, vectors: str, restrict_vocab: int, fmt: str | None) -> None:
+    """Analogy accuracy on FILE in questions-words.txt format, per section and overall.
 
+    Words are matched as by 'w2v similar' (Athens -> athens in a lowercased model); a question
+    with a word out of the vectors or beyond --restrict-vocab is not scored, and a warning says
+    so when fewer than half of them are scored.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    from w2vcli import report
     from w2vcli.evaluate import evaluate_analogies
 
+    console = report.stdout_console()
+    fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
     result = evaluate_analogies(kv, file, restrict_vocab=restrict_vocab or None)
-    table = Table(title=f"Analogies: {file} ({vectors}, restrict-vocab {restrict_vocab or 'all'})")
-    table.add_column("section", no_wrap=True, min_width=28)
+    warning = result.coverage_warning()
+    _print_notes(_case_note(result.case_matched, file) + ([warning] if warning else []))
+    rows = [*result.sections, result.semantic, result.syntactic, result.overall]
+    if fmt == "json":
+        def score(s) -> dict:
+            return {"section": s.name, "correct": s.correct, "answered": s.answered,
+                    "questions": s.total, "accuracy": s.accuracy, "coverage": s.coverage,
+                    "oov": s.oov, "restricted": s.restricted}
+
+        report.print_json({
+            "file": file, "vectors": vectors, "restrict_vocab": result.restrict_vocab,
+            "sections": [score(s) for s in result.sections],
+            **{s.name: score(s) for s in rows[-3:]},
+            "oov_words": list(result.oov_words),
+            "restricted_words": list(result.restricted_words),
+            "case_matched": dict(result.case_matched),
+        })
+        return
+    if fmt == "tsv":
+        report.print_tsv(
+            ["section", "correct", "answered", "questions", "accuracy", "coverage", "oov",
+             "restricted"],
+            ((s.name, s.correct, s.answered, s.total, f"{s.accuracy:.6f}", f"{s.coverage:.6f}",
+              s.oov, s.restricted) for s in rows))
+        return
+    table = Table(title=Text(f"Analogies: {file} ({vectors}, restrict-vocab "
+                             f"{restrict_vocab or 'all'})"))
+    table.add_column("section", no_wrap=True)
     for name in ("correct", "answered", "questions", "accuracy", "coverage"):
         table.add_column(name, justify="right")
-
-    def add(score, style=None) -> None:
-        table.add_row(score.name, f"{score.correct:,}", f"{score.answered:,}", f"{score.total:,}",
-                      f"{score.accuracy:.4f}", f"{score.coverage:.4f}", style=style)
-
-    for section in result.sections:
-        add(section)
-    table.add_section()
-    add(result.semantic, style="bold")
-    add(result.syntactic, style="bold")
-    add(result.overall, style="bold")
-    _stdout_console().print(table)
+    for i, s in enumerate(rows):
+        if i == len(result.sections):
+            table.add_section()
+        table.add_row(Text(s.name), f"{s.correct:,}", f"{s.answered:,}", f"{s.total:,}",
+                      f"{s.accuracy:.4f}", f"{s.coverage:.4f}",
+                      style="bold" if i >= len(result.sections) else None)
+    report.print_table(console, table, [
+        f"{s.name}: {s.correct:,} correct of {s.answered:,} answered ({s.accuracy:.4f}); "
+        f"{s.total:,} questions, coverage {s.coverage:.4f}" for s in rows])
 
 
 @evaluate.command(name="similarity")
 @click.argument("file", type=click.Path(dir_okay=False))
 @vectors_option
-def eval_similarity(file: str, vectors: str) -> None:
-    """Spearman correlation with human word-similarity scores (WordSim353 format FILE)."""
+@format_option("one line of spearman, pearson, pairs_used, pairs_total, oov_pairs, oov_ratio")
+def eval_similarity(file: str, vectors: str, fmt: str | None) -> None:
+    """Spearman correlation with human word-similarity scores (WordSim353 format FILE).
+
+    Words are matched as by 'w2v similar' (Tiger -> tiger in a lowercased model); a pair with a
+    word out of the vectors is not scored, and a warning says so when fewer than half are.
+    """
+    from w2vcli import report
     from w2vcli.evaluate import evaluate_word_pairs
 
+    console = report.stdout_console()
+    fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
     result = evaluate_word_pairs(kv, file)
-    click.echo(
-        f"Spearman rho {result.spearman:.4f}  Pearson r {result.pearson:.4f}  "
-        f"pairs {result.pairs_used}/{result.pairs_total}  OOV ratio {result.oov_ratio:.3f}"
-    )
+    warning = result.coverage_warning(len(kv))
+    _print_notes(_case_note(result.case_matched, file) + ([warning] if warning else []))
+    if fmt == "json":
+        report.print_json({
+            "file": file, "vectors": vectors,
+            "spearman": report.json_number(result.spearman),
+            "pearson": report.json_number(result.pearson),
+            "pairs_used": result.pairs_used, "pairs_total": result.pairs_total,
+            "oov_pairs": result.oov_pairs, "oov_ratio": result.oov_ratio,
+            "oov_words": list(result.oov_words), "case_matched": dict(result.case_matched),
+        })
+    elif fmt == "tsv":
+        report.print_tsv(
+            ["spearman", "pearson", "pairs_used", "pairs_total", "oov_pairs", "oov_ratio"],
+            [(f"{result.spearman:.6f}", f"{result.pearson:.6f}", result.pairs_used,
+              result.pairs_total, result.oov_pairs, f"{result.oov_ratio:.6f}")])
+    else:
+        click.echo(
+            f"Spearman rho {result.spearman:.4f}  Pearson r {result.pearson:.4f}  "
+            f"pairs {result.pairs_used}/{result.pairs_total}  OOV ratio {result.oov_ratio:.3f}"
+        )
 
 
 def _same_path(a: str, b: str) -> bool:
