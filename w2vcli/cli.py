@@ -543,8 +543,10 @@ def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_co
     check_writable(output)
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from w2vcli.phrases import find_phrases
+    from w2vcli.report import print_table
     from w2vcli.tokenize import make_tokenizer
 
     console = _stderr_console()
@@ -570,8 +572,10 @@ def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_co
             table.add_column("count", justify="right")
             table.add_column("score", justify="right")
             for phrase in p.top_by_count:
-                table.add_row(escape(phrase.text), f"{phrase.count:,}", f"{phrase.score:,.1f}")
-            console.print(table)
+                table.add_row(Text(phrase.text), f"{phrase.count:,}", f"{phrase.score:,.1f}")
+            print_table(console, table, [
+                f"  {phrase.text}: count {phrase.count:,}, score {phrase.score:,.1f}"
+                for phrase in p.top_by_count])
     console.print(
         f"Wrote {escape(output)}: {stats.sentences:,} sentences, {stats.tokens_out:,} tokens "
         f"(from {stats.tokens_in:,}) in {stats.seconds:.1f} s.",
@@ -769,16 +773,20 @@ def _info_value(value) -> str:
     return str(value)
 
 
-def _info_table(title: str, rows: list[tuple[str, str]]):
+def _print_info_table(console, title: str, rows: list[tuple[str, str]]) -> None:
+    """Print a property/value table; values wrap at spaces, and where even that would break
+    a word, plain ``property: value`` lines instead."""
     from rich.table import Table
     from rich.text import Text
+
+    from w2vcli.report import print_table
 
     table = Table(title=title, title_justify="left", show_header=False)
     table.add_column("property", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
     for name, value in rows:
         table.add_row(Text(name), Text(value))
-    return table
+    print_table(console, table, [f"  {name}: {value}" for name, value in rows])
 
 
 @cli.command()
@@ -796,14 +804,14 @@ def info(path: str, n_words: int) -> None:
     console = _stdout_console()
     if vectors_path_kind(path) == "file":
         found = inspect_vectors_file(path, n_words)
-        console.print(_info_table("Vectors file", [
+        _print_info_table(console, "Vectors file", [
             ("path", path),
             ("format", found.format),
             ("vocabulary size", f"{found.vocab_size:,}"),
             ("dimension", str(found.vector_size)),
             ("file size", _human_size(found.size_bytes)),
             ("first words", " ".join(found.first_words)),
-        ]))
+        ])
         return
 
     from pathlib import Path
@@ -840,9 +848,9 @@ def info(path: str, n_words: int) -> None:
     known = {"format", "version", "vector_size", "vocab_size", "config", "corpus", "epochs_done",
              "words_done"}
     rows += [(key, _info_value(value)) for key, value in meta.items() if key not in known]
-    console.print(_info_table("Model directory", rows))
-    console.print(_info_table("Training parameters",
-                              [(k, _info_value(v)) for k, v in config.items()]))
+    _print_info_table(console, "Model directory", rows)
+    _print_info_table(console, "Training parameters",
+                      [(k, _info_value(v)) for k, v in config.items()])
     corpus = meta.get("corpus")
     if corpus is not None:
         if isinstance(corpus, dict):
@@ -851,16 +859,22 @@ def info(path: str, n_words: int) -> None:
             corpus_rows = [(f"{i}", _info_value(v)) for i, v in enumerate(corpus, start=1)]
         else:
             corpus_rows = [("corpus", _info_value(corpus))]
-        console.print(_info_table("Corpus", corpus_rows))
+        _print_info_table(console, "Corpus", corpus_rows)
     if model.loss:
+        from w2vcli.report import print_table
+
+        names = ("epoch", "words", "alpha", "mean loss", "words/s")
         table = Table(title="Loss per epoch", title_justify="left")
-        for name in ("epoch", "words", "alpha", "mean loss", "words/s"):
+        for name in names:
             table.add_column(name, justify="right")
+        lines = []
         for row in model.loss:
             get = lambda key: row.get(key, float("nan"))  # noqa: E731
-            table.add_row(f"{get('epoch'):.0f}", f"{get('words'):,.0f}", f"{get('alpha'):.6g}",
-                          f"{get('mean_loss'):.4f}", f"{get('words_per_sec'):,.0f}")
-        console.print(table)
+            cells = (f"{get('epoch'):.0f}", f"{get('words'):,.0f}", f"{get('alpha'):.6g}",
+                     f"{get('mean_loss'):.4f}", f"{get('words_per_sec'):,.0f}")
+            table.add_row(*cells)
+            lines.append("  " + ", ".join(f"{n} {c}" for n, c in zip(names, cells)))
+        print_table(console, table, lines)
 
 
 def main() -> None:
