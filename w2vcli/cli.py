@@ -346,7 +346,9 @@ def similar(words: Sequence[str], vectors: str, topn: int, fmt: str | None) -> N
     fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
     found = _look_up(kv, words)
-    given = {used: typed for typed, used in reversed(found.renamed)}
+    given: dict[str | None, str] = {}  # each word used, as first typed
+    for typed in words:
+        given.setdefault(kv.find(typed), typed)
     results = [(word, kv.most_similar([word], topn=topn)) for word in found.found]
     if fmt == "json":
         report.print_json({
