@@ -624,8 +624,8 @@ def test_unknown_query_words(small_vectors):
         "'zzz' is not in the vocabulary (6 words) and no vocabulary word is close; check the "
         "spelling, or train with a lower min-count so rare words are kept",
     )
-    assert_one_line_error(run("similar", "Paris", "-v", small_vectors),
-                          "'Paris' is not in the vocabulary (6 words); did you mean: paris?")
+    assert_one_line_error(run("similar", "Pariss", "-v", small_vectors),
+                          "'Pariss' is not in the vocabulary (6 words); did you mean: paris?")
     assert_one_line_error(
         run("similar", "kin", "zzz", "-v", small_vectors),
         "'kin', 'zzz' are not in the vocabulary (6 words); did you mean: 'kin' -> king; "

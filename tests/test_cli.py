@@ -68,17 +68,18 @@ def test_one_thread_same_seed_same_bytes(corpus, tmp_path):
 def test_similar_finds_group_members(vectors):
     result = run("similar", "cat", "paris", "-v", vectors, "-n", "4")
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    rows = [line for line in lines if line.startswith("│")]
-    assert len(rows) == 4
-    for row in rows:
-        cells = [c.strip() for c in row.strip("│").split("│")]
-        assert cells[1] in GROUPS[0] and cells[1] != "cat"
-        assert cells[3] in GROUPS[2] and cells[3] != "paris"
+    header, *lines = result.output.splitlines()  # not a terminal: TSV
+    assert header == "query\trank\tneighbour\tcosine"
+    rows = [line.split("\t") for line in lines]
+    assert [(query, rank) for query, rank, _, _ in rows] == [
+        (query, str(rank)) for query in ("cat", "paris") for rank in range(1, 5)]
+    for query, _, neighbour, _ in rows:
+        group = GROUPS[0] if query == "cat" else GROUPS[2]
+        assert neighbour in group and neighbour != query
 
 
 def test_analogy_table(vectors):
-    result = run("analogy", "cat", "dog", "red", "-v", vectors, "-n", "3")
+    result = run("analogy", "cat", "dog", "red", "-v", vectors, "-n", "3", "--format", "table")
     assert result.exit_code == 0, result.output
     assert "cat : dog :: red : ?" in result.output
 
@@ -124,12 +125,13 @@ def test_output_directory_missing_is_caught_before_training(corpus, tmp_path):
 def test_eval_commands(vectors, tmp_path):
     questions = tmp_path / "q.txt"
     questions.write_text(": animals\ncat dog cow sheep\n: gram-x\nred green blue zzz\n")
-    result = run("eval", "analogy", questions, "-v", vectors, "--restrict-vocab", "0")
+    result = run("eval", "analogy", questions, "-v", vectors, "--restrict-vocab", "0",
+                 "--format", "table")
     assert result.exit_code == 0, result.output
     assert "overall" in result.output and "animals" in result.output
     pairs = tmp_path / "ws.tsv"
     pairs.write_text("cat\tdog\t9\ncat\tred\t1\nred\tblue\t8\nrome\tcow\t0.5\nzz\tcat\t3\n")
-    result = run("eval", "similarity", pairs, "-v", vectors)
+    result = run("eval", "similarity", pairs, "-v", vectors, "--format", "table")
     assert result.exit_code == 0, result.output
     assert "pairs 4/5" in result.output and "OOV ratio 0.200" in result.output
 
@@ -138,7 +140,7 @@ def test_plot_reports_unknown_words(vectors, tmp_path):
     out = tmp_path / "words.png"
     result = run("plot", "--words", "cat,dog,red,blue,nosuchword", "-v", vectors, "-o", out)
     assert result.exit_code == 0, result.output
-    assert "Not in the vocabulary, left out: nosuchword" in result.output
+    assert "note: not in the vocabulary (15 words), skipped: 'nosuchword'" in result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -85,16 +85,26 @@ def test_analogy_sections_and_totals(planted, questions):
     assert (result.correct, result.answered, result.total) == (7, 10, 12)
     assert result.accuracy == pytest.approx(0.7)
     assert result.coverage == pytest.approx(10 / 12)
-    assert result.semantic == SectionScore("semantic", 5, 7, 8)
-    assert result.syntactic == SectionScore("syntactic", 2, 3, 4)
+    assert result.semantic == SectionScore("semantic", 5, 7, 8, oov=1)
+    assert result.syntactic == SectionScore("syntactic", 2, 3, 4, oov=1)
     assert result.sections[0].accuracy == pytest.approx(2 / 3)
     assert result.sections[0].coverage == pytest.approx(3 / 4)
+    assert result.oov_words == ("Rome", "Italy", "fast", "fastly")
+    assert result.restricted_words == () and result.overall.restricted == 0
+    # Capitalised words are matched in their only other case; "Paris" is in the vocabulary.
+    assert result.case_matched == (("Athens", "athens"), ("Greece", "greece"),
+                                   ("France", "france"), ("Berlin", "berlin"),
+                                   ("Germany", "germany"))
+    assert result.coverage_warning() is None  # 10 of 12 answered
 
 
 def test_analogy_restrict_vocab_drops_rare_words(planted, questions):
     # berlin and germany are the two rarest words: their questions are not answered
     result = evaluate_analogies(planted, questions, restrict_vocab=len(PLANTED) - 2)
     assert _counts(result)[0] == ("capital-common-countries", 1, 1, 4)
+    assert (result.sections[0].oov, result.sections[0].restricted) == (1, 2)
+    assert result.restricted_words == ("Berlin", "Germany")
+    assert result.restrict_vocab == len(PLANTED) - 2
     unrestricted = evaluate_analogies(planted, questions, restrict_vocab=None)
     assert _counts(result)[1:] == _counts(unrestricted)[1:]
     # a restriction larger than the vocabulary is the whole vocabulary
@@ -167,8 +177,9 @@ def _noisy_analogy_model(seed: int = 0) -> tuple[KeyedVectors, str]:
     vectors += list(filler)
     lines = [": pairs"]
     lines += [f"x{i} y{i} x{j} y{j}" for i in range(n_pairs) for j in range(n_pairs) if i != j]
-    lines += [": gram-pairs"]
-    lines += [f"Y{i} X{i} y{j} x{j}" for i in range(n_pairs) for j in range(0, n_pairs, 2) if i != j]
+    lines += [": gram-pairs"]  # written in capitals that are not in the vocabulary as written
+    lines += [f"Y{i} X{i} y{j} x{j}" for i in range(n_pairs) if i % 3
+              for j in range(0, n_pairs, 2) if i != j]
     return KeyedVectors(words, np.array(vectors)), "\n".join(lines) + "\n"
 
 
@@ -192,6 +203,26 @@ def test_analogies_match_gensim(tmp_path, restrict_vocab, case_insensitive):
     ]
     assert [(s.name, s.correct, s.answered) for s in ours.sections] == expected
     assert 0 < ours.correct < ours.answered  # a real mix of right and wrong answers
+
+
+def test_analogies_take_a_question_word_as_written(tmp_path):
+    # Where gensim differs on purpose: a word in the vocabulary as written is used as written
+    # (the rarer "X3"), as `w2v similar X3` would, not its most frequent spelling ("x3").
+    kv, _ = _noisy_analogy_model()
+    path = tmp_path / "q.txt"
+    path.write_text(": s\nX3 Y3 x6 y6\n")
+    assert evaluate_analogies(kv, path, None).case_matched == ()
+    lowered = KeyedVectors([w for w in kv.index_to_key if w.islower()],
+                           kv.vectors[[w.islower() for w in kv.index_to_key]])
+    assert evaluate_analogies(lowered, path, None).case_matched == (("X3", "x3"), ("Y3", "y3"))
+
+
+def test_analogy_word_with_several_case_variants_is_out_of_vocabulary(tmp_path):
+    kv = KeyedVectors(["apple", "Apple", "pear", "pears", "plum", "plums"], np.eye(6))
+    path = tmp_path / "q.txt"
+    path.write_text(": s\nAPPLE apple pear pears\npear pears plum plums\n")
+    result = evaluate_analogies(kv, path, None)
+    assert (result.answered, result.total, result.oov_words) == (1, 2, ("APPLE",))
 
 
 def test_analogies_match_a_question_by_question_loop(tmp_path):
@@ -233,30 +264,56 @@ def test_spearman_matches_scipy():
 
 
 def test_word_pairs(tmp_path):
-    angles = {"tiger": 0, "cat": 30, "Dog": 60, "car": 150, "dog": 170}
+    angles = {"tiger": 0, "cat": 30, "Dog": 60, "car": 150, "dog": 170, "Lion": 20}
     rad = np.deg2rad(list(angles.values()))
     kv = KeyedVectors(list(angles), np.stack([np.cos(rad), np.sin(rad)], axis=1))
     path = tmp_path / "pairs.tsv"
     path.write_text(
         "# word1\tword2\tscore\n"
         "tiger\tcat\t7.35\n"
-        "Tiger cat 7.35\n"  # space-separated and capitalised
-        "tiger\tdog\t6.0\n"  # DOG -> 'Dog' (first spelling): cosine 0.5
+        "Tiger cat 7.35\n"  # space-separated; Tiger -> tiger, its only case variant
+        "tiger\tlion\t8\n"  # lion -> Lion: cosine of 20 degrees
+        "tiger\tDog\t6.0\n"  # as written (not dog): cosine 0.5
         "cat\tcar\t0.5\n"
         "\n"
+        "tiger\tDOG\t6.0\n"  # two case variants, Dog and dog, neither as written: unknown
         "tiger\tunicorn\t5\n"
     )
     result = evaluate_word_pairs(kv, path)
-    cosines = np.cos(np.deg2rad([30, 30, 60, 120]))
-    human = [7.35, 7.35, 6.0, 0.5]
-    assert (result.pairs_used, result.pairs_total) == (4, 5)
-    assert result.oov_ratio == pytest.approx(0.2)
+    cosines = np.cos(np.deg2rad([30, 30, 20, 60, 120]))
+    human = [7.35, 7.35, 8, 6.0, 0.5]
+    assert (result.pairs_used, result.pairs_total, result.oov_pairs) == (5, 7, 2)
+    assert result.oov_ratio == pytest.approx(2 / 7)
     assert result.spearman == pytest.approx(spearman(cosines, human))
     assert result.spearman == pytest.approx(1.0)
     assert result.pearson == pytest.approx(pearson(cosines, human), abs=1e-6)
+    assert result.oov_words == ("DOG", "unicorn")
+    assert result.case_matched == (("Tiger", "tiger"), ("lion", "Lion"))
+    assert result.coverage_warning() is None
 
     strict = evaluate_word_pairs(kv, path, case_insensitive=False)
-    assert (strict.pairs_used, strict.pairs_total) == (3, 5)  # 'Tiger' is unknown
+    assert (strict.pairs_used, strict.pairs_total) == (3, 7)  # Tiger, lion, DOG unknown too
+
+
+def test_coverage_warnings_say_how_many_were_scored_and_why(planted, tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("man woman 5\nking queen 6\nman queen 2\nfoo bar 1\nfoo man 3\n"
+                     "a b 1\nc d 2\n")
+    result = evaluate_word_pairs(planted, pairs)
+    assert result.coverage_warning(len(planted)) == (
+        "Warning: only 3 of 7 (42.9%) word pairs were scored: 4 have a word not in the "
+        "vocabulary (18 words); the correlations are over the scored pairs only"
+    )
+    questions = tmp_path / "q.txt"
+    questions.write_text(": s\nman woman king queen\nboy girl man woman\n"
+                         "quick quickly slow slowly\nfoo bar man woman\nman woman foo bar\n")
+    result = evaluate_analogies(planted, questions, restrict_vocab=4)
+    assert result.coverage_warning() == (
+        "Warning: only 1 of 5 (20.0%) analogy questions were scored: 2 have a word not in the "
+        "vocabulary and 2 a word beyond the 4 most frequent (restrict-vocab); the accuracy is "
+        "over the scored ones only"
+    )
+    assert evaluate_analogies(planted, questions, None).coverage_warning() is None  # 3 of 5
 
 
 @pytest.mark.parametrize(

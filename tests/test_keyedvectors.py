@@ -156,3 +156,40 @@ def test_suggest_finds_the_word_in_a_large_vocabulary():
     kv = KeyedVectors(words, np.zeros((len(words), 1)))
     assert kv.suggest("governmnt")[:2] == ["government", "governments"]
     assert kv.suggest("GOVERNMENT")[0] == "government"
+
+
+def test_find_takes_a_word_as_written_else_its_only_case_variant():
+    words = ["king", "queen", "Apple", "APPLE", "paris", "Paris", "straße", "Bank"]
+    kv = KeyedVectors(words, np.eye(len(words)))
+    assert kv.find("king") == "king" and kv.find("KING") == "king" and kv.find("King") == "king"
+    assert kv.find("Paris") == "Paris" and kv.find("paris") == "paris"
+    assert kv.find("PARIS") is None  # two case variants and neither as written
+    assert kv.find("apple") is None and kv.find("Apple") == "Apple"
+    assert kv.find("STRASSE") == "straße"  # case folding, not just lower()
+    assert kv.find("bank") == "Bank"  # the variant need not be lowercase
+    assert kv.find("qwerty") is None and kv.find("") is None
+    # with a limit only the most frequent words count: Paris (index 5) is beyond 5
+    assert kv.find("king", limit=0) is None
+    assert kv.find("PARIS", limit=5) == "paris" and kv.find("Paris", limit=5) == "paris"
+
+
+def test_lookup_skips_unknown_words_and_says_what_it_did():
+    kv = KeyedVectors(["king", "queen", "director", "directory", "man"], np.eye(5))
+    found = kv.lookup(["KING", "directorate", "queen", "king", "qwertyuiop", "Queen"])
+    assert found.found == ("king", "queen")
+    assert found.renamed == (("KING", "king"), ("Queen", "queen"))
+    assert found.unknown == ("directorate", "qwertyuiop")
+    assert found.notes() == [
+        "note: KING -> king, Queen -> queen",
+        "note: not in the vocabulary (5 words), skipped: 'directorate' (did you mean director, "
+        "directory?); 'qwertyuiop' (no close word)",
+    ]
+    assert kv.lookup(["man"]).notes() == []
+    assert str(kv.unknown_error(found.unknown)) == (
+        "'directorate', 'qwertyuiop' are not in the vocabulary (5 words); did you mean: "
+        "'directorate' -> director, directory; 'qwertyuiop' -> (no close word)?"
+    )
+    with pytest.raises(UnknownWordError, match="empty string"):
+        kv.lookup(["king", ""])
+    with pytest.raises(TypeError):
+        kv.lookup(["king", 3])

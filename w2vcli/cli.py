@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import os
 import signal
-import sys
 import threading
 from collections.abc import Sequence
 
@@ -133,13 +132,10 @@ def _stderr_console():
 
 
 def _stdout_console():
-    """Rich console for tables; when stdout is not a terminal, wide enough not to cut them."""
-    from rich.console import Console
+    """Rich console for tables; when stdout is not a terminal, as wide as what it prints."""
+    from w2vcli.report import stdout_console
 
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=max(console.width, 120))
-    return console
+    return stdout_console()
 
 
 def _load_vectors(path: str):
@@ -160,6 +156,35 @@ def _load_vectors(path: str):
 
 def _split_words(value: str) -> list[str]:
     return [w for w in (part.strip() for part in value.split(",")) if w]
+
+
+def _look_up(kv, words: Sequence[str], every: bool = False):
+    """Query words by the one rule of every command (:meth:`KeyedVectors.lookup`).
+
+    A word is taken as written, else as its only case variant (a note says so), else skipped
+    with a note naming it and close words. Fails in one line, naming the unknown words, if no
+    word is left, or with ``every`` if any is unknown.
+    """
+    found = kv.lookup(words)
+    if found.unknown and (every or not found.found):
+        raise kv.unknown_error(found.unknown)
+    _print_notes(found.notes())
+    return found
+
+
+def _print_notes(notes: Sequence[str]) -> None:
+    """Notes and warnings on stderr, each one line as it is (no markup, no wrapping)."""
+    console = _stderr_console()
+    for note in notes:
+        console.print(note, markup=False, highlight=False)
+
+
+def format_option(tsv: str):
+    """--format table|tsv|json for a command whose TSV lines are described by ``tsv``."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default=None,
+        help=f"table: for reading, never cutting a word; tsv: a header line, then {tsv}; "
+             "json: one document with the same fields.  [default: table on a terminal, else tsv]")
 
 
 def tokenizer_options(command):
@@ -417,28 +442,42 @@ def _raise_usage(exc) -> None:
 @vectors_option
 @click.option("-n", "--topn", default=10, show_default=True, type=_Ints(),
               help="Neighbours to list.")
-def similar(words: Sequence[str], vectors: str, topn: int) -> None:
-    """List the nearest neighbours of each WORD by cosine similarity."""
-    from rich.table import Table
+@format_option("one line per query word, rank, neighbour and cosine")
+def similar(words: Sequence[str], vectors: str, topn: int, fmt: str | None) -> None:
+    """List the nearest neighbours of each WORD by cosine similarity.
 
+    A WORD not in the vectors as written is taken in its only other case (KING -> king in a
+    lowercased model), or else skipped with a note suggesting close words; it is an error only
+    if no WORD is left.
+    """
+    from w2vcli import report
+
+    console = report.stdout_console()
+    fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
-    kv.check_words(words)
-    table = Table(title=f"Nearest neighbours ({vectors})")
-    table.add_column("#", justify="right", style="dim")
-    columns = []
-    for word in words:
-        table.add_column(word)
-        table.add_column("cosine", justify="right")
-        columns.append(kv.most_similar([word], topn=topn))
-    for rank in range(max(map(len, columns))):  # -n may exceed the vocabulary
-        row = [str(rank + 1)]
-        for neighbours in columns:
-            if rank < len(neighbours):
-                row += [neighbours[rank][0], f"{neighbours[rank][1]:.4f}"]
-            else:
-                row += ["", ""]
-        table.add_row(*row)
-    _stdout_console().print(table)
+    found = _look_up(kv, words)
+    given: dict[str | None, str] = {}  # each word used, as first typed
+    for typed in words:
+        given.setdefault(kv.find(typed), typed)
+    results = [(word, kv.most_similar([word], topn=topn)) for word in found.found]
+    if fmt == "json":
+        report.print_json({
+            "vectors": vectors,
+            "queries": [
+                {"query": word, "given": given.get(word, word),
+                 "neighbours": [{"rank": rank, "neighbour": neighbour,
+                                 "cosine": report.json_number(cosine)}
+                                for rank, (neighbour, cosine) in enumerate(neighbours, 1)]}
+                for word, neighbours in results],
+            "unknown": list(found.unknown),
+        })
+    elif fmt == "tsv":
+        report.print_tsv(["query", "rank", "neighbour", "cosine"], (
+            (word, rank, neighbour, f"{cosine:.6f}")
+            for word, neighbours in results
+            for rank, (neighbour, cosine) in enumerate(neighbours, 1)))
+    else:
+        report.print_neighbours(console, f"Nearest neighbours ({vectors})", results)
 
 
 @cli.command()
@@ -448,20 +487,46 @@ def similar(words: Sequence[str], vectors: str, topn: int) -> None:
 @vectors_option
 @click.option("-n", "--topn", default=10, show_default=True, type=_Ints(),
               help="Candidates to list.")
-def analogy(a: str, b: str, c: str, vectors: str, topn: int) -> None:
-    """A is to B as C is to ?  (the words nearest to B - A + C, Mikolov et al. 2013)."""
-    from rich.table import Table
+@format_option("one line per a, b, c, rank, neighbour and cosine")
+def analogy(a: str, b: str, c: str, vectors: str, topn: int, fmt: str | None) -> None:
+    """A is to B as C is to ?  (the words nearest to B - A + C, Mikolov et al. 2013).
 
+    Words are matched as by 'w2v similar' (KING -> king in a lowercased model); all three are
+    needed, so an unknown one is an error.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    from w2vcli import report
+
+    console = report.stdout_console()
+    fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
-    kv.check_words([a, b, c])
+    _look_up(kv, [a, b, c], every=True)
+    a, b, c = (kv.find(word) for word in (a, b, c))
+    answers = kv.analogy(a, b, c, topn=topn)
+    if fmt == "json":
+        report.print_json({
+            "vectors": vectors, "a": a, "b": b, "c": c,
+            "neighbours": [{"rank": rank, "neighbour": word, "cosine": report.json_number(score)}
+                           for rank, (word, score) in enumerate(answers, 1)],
+        })
+        return
+    if fmt == "tsv":
+        report.print_tsv(["a", "b", "c", "rank", "neighbour", "cosine"],
+                         ((a, b, c, rank, word, f"{score:.6f}")
+                          for rank, (word, score) in enumerate(answers, 1)))
+        return
     title = f"{a} : {b} :: {c} : ?"
-    table = Table(title=title, min_width=len(title) + 4)
+    table = Table(title=Text(title), min_width=len(title) + 4)
     table.add_column("#", justify="right", style="dim")
     table.add_column("word")
     table.add_column("cosine", justify="right")
-    for rank, (word, score) in enumerate(kv.analogy(a, b, c, topn=topn), start=1):
-        table.add_row(str(rank), word, f"{score:.4f}")
-    _stdout_console().print(table)
+    for rank, (word, score) in enumerate(answers, start=1):
+        table.add_row(str(rank), Text(word), f"{score:.4f}")
+    width = len(str(len(answers)))
+    report.print_table(console, table, [f"  {rank:>{width}}  {score:7.4f}  {word}"
+                                        for rank, (word, score) in enumerate(answers, 1)])
 
 
 @cli.command()
@@ -542,9 +607,13 @@ def plot(ctx: click.Context, words: str | None, top: int | None, loss: Sequence[
         wanted = list(kv.index_to_key[:top])
         if top > len(wanted):
             say(f"The vectors hold only {len(wanted)} words; plotting them all")
-    plotted, missing = plot_words(kv, wanted, output, title=title, method=method)
-    if missing:
-        say(f"Not in the vocabulary, left out: {', '.join(missing)}")
+    else:
+        found = kv.lookup(wanted)  # the rule of every query command
+        if not found.found:
+            raise kv.unknown_error(found.unknown)
+        if len(found.found) > 1:  # else plot_words's error names what is missing
+            _print_notes(found.notes())
+    plotted, _ = plot_words(kv, wanted, output, title=title, method=method)
     say(f"Plotted {len(plotted)} words to {output}")
 
 
@@ -597,8 +666,10 @@ def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_co
     check_writable(output)
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from w2vcli.phrases import find_phrases
+    from w2vcli.report import print_table
     from w2vcli.tokenize import make_tokenizer
 
     console = _stderr_console()
@@ -626,8 +697,10 @@ def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_co
             table.add_column("count", justify="right")
             table.add_column("score", justify="right")
             for phrase in p.top_by_count:
-                table.add_row(escape(phrase.text), f"{phrase.count:,}", f"{phrase.score:,.1f}")
-            console.print(table)
+                table.add_row(Text(phrase.text), f"{phrase.count:,}", f"{phrase.score:,.1f}")
+            print_table(console, table, [
+                f"  {phrase.text}: count {phrase.count:,}, score {phrase.score:,.1f}"
+                for phrase in p.top_by_count])
     console.print(
         f"Wrote {escape(output)}: {stats.sentences:,} sentences, {stats.tokens_out:,} tokens "
         f"(from {stats.tokens_in:,}) in {stats.seconds:.1f} s.",
@@ -640,50 +713,121 @@ def evaluate() -> None:
     """Score vectors on word analogies or word-similarity judgements."""
 
 
+def _case_note(case_matched: Sequence[tuple[str, str]], file: str) -> list[str]:
+    """One note line for the words of an evaluation file matched in another case."""
+    if not case_matched:
+        return []
+    shown = ", ".join(f"{given} -> {used}" for given, used in case_matched[:3])
+    more = f" and {len(case_matched) - 3:,} more" if len(case_matched) > 3 else ""
+    n = len(case_matched)
+    return [f"note: {n:,} word{'' if n == 1 else 's'} of {file} matched in another case "
+            f"({shown}{more})"]
+
+
 @evaluate.command(name="analogy")
 @click.argument("file", type=click.Path(dir_okay=False))
 @vectors_option
 @click.option("--restrict-vocab", default=30000, show_default=True, type=_Ints(0),
               help="Use only the most frequent N words, as word2vec.c's compute-accuracy (0: all).")
-def eval_analogy(file: str, vectors: str, restrict_vocab: int) -> None:
-    """Analogy accuracy on FILE in questions-words.txt format, per section and overall."""
-    from rich.table import Table
+@format_option("one line per section and for semantic, syntactic and overall: correct, "
+               "answered, questions, accuracy, coverage, oov (questions with a word not in the "
+               "vectors), restricted (with a word beyond --restrict-vocab)")
+def eval_analogy(file: str, vectors: str, restrict_vocab: int, fmt: str | None) -> None:
+    """Analogy accuracy on FILE in questions-words.txt format, per section and overall.
 
+    Words are matched as by 'w2v similar' (Athens -> athens in a lowercased model); a question
+    with a word out of the vectors or beyond --restrict-vocab is not scored, and a warning says
+    so when fewer than half of them are scored.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    from w2vcli import report
     from w2vcli.evaluate import evaluate_analogies
 
+    console = report.stdout_console()
+    fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
     result = evaluate_analogies(kv, file, restrict_vocab=restrict_vocab or None)
-    table = Table(title=f"Analogies: {file} ({vectors}, restrict-vocab {restrict_vocab or 'all'})")
-    table.add_column("section", no_wrap=True, min_width=28)
+    warning = result.coverage_warning()
+    _print_notes(_case_note(result.case_matched, file) + ([warning] if warning else []))
+    rows = [*result.sections, result.semantic, result.syntactic, result.overall]
+    if fmt == "json":
+        def score(s) -> dict:
+            return {"section": s.name, "correct": s.correct, "answered": s.answered,
+                    "questions": s.total, "accuracy": s.accuracy, "coverage": s.coverage,
+                    "oov": s.oov, "restricted": s.restricted}
+
+        report.print_json({
+            "file": file, "vectors": vectors, "restrict_vocab": result.restrict_vocab,
+            "sections": [score(s) for s in result.sections],
+            **{s.name: score(s) for s in rows[-3:]},
+            "oov_words": list(result.oov_words),
+            "restricted_words": list(result.restricted_words),
+            "case_matched": dict(result.case_matched),
+        })
+        return
+    if fmt == "tsv":
+        report.print_tsv(
+            ["section", "correct", "answered", "questions", "accuracy", "coverage", "oov",
+             "restricted"],
+            ((s.name, s.correct, s.answered, s.total, f"{s.accuracy:.6f}", f"{s.coverage:.6f}",
+              s.oov, s.restricted) for s in rows))
+        return
+    table = Table(title=Text(f"Analogies: {file} ({vectors}, restrict-vocab "
+                             f"{restrict_vocab or 'all'})"))
+    table.add_column("section", no_wrap=True)
     for name in ("correct", "answered", "questions", "accuracy", "coverage"):
         table.add_column(name, justify="right")
-
-    def add(score, style=None) -> None:
-        table.add_row(score.name, f"{score.correct:,}", f"{score.answered:,}", f"{score.total:,}",
-                      f"{score.accuracy:.4f}", f"{score.coverage:.4f}", style=style)
-
-    for section in result.sections:
-        add(section)
-    table.add_section()
-    add(result.semantic, style="bold")
-    add(result.syntactic, style="bold")
-    add(result.overall, style="bold")
-    _stdout_console().print(table)
+    for i, s in enumerate(rows):
+        if i == len(result.sections):
+            table.add_section()
+        table.add_row(Text(s.name), f"{s.correct:,}", f"{s.answered:,}", f"{s.total:,}",
+                      f"{s.accuracy:.4f}", f"{s.coverage:.4f}",
+                      style="bold" if i >= len(result.sections) else None)
+    report.print_table(console, table, [
+        f"{s.name}: {s.correct:,} correct of {s.answered:,} answered ({s.accuracy:.4f}); "
+        f"{s.total:,} questions, coverage {s.coverage:.4f}" for s in rows])
 
 
 @evaluate.command(name="similarity")
 @click.argument("file", type=click.Path(dir_okay=False))
 @vectors_option
-def eval_similarity(file: str, vectors: str) -> None:
-    """Spearman correlation with human word-similarity scores (WordSim353 format FILE)."""
+@format_option("one line of spearman, pearson, pairs_used, pairs_total, oov_pairs, oov_ratio")
+def eval_similarity(file: str, vectors: str, fmt: str | None) -> None:
+    """Spearman correlation with human word-similarity scores (WordSim353 format FILE).
+
+    Words are matched as by 'w2v similar' (Tiger -> tiger in a lowercased model); a pair with a
+    word out of the vectors is not scored, and a warning says so when fewer than half are.
+    """
+    from w2vcli import report
     from w2vcli.evaluate import evaluate_word_pairs
 
+    console = report.stdout_console()
+    fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
     result = evaluate_word_pairs(kv, file)
-    click.echo(
-        f"Spearman rho {result.spearman:.4f}  Pearson r {result.pearson:.4f}  "
-        f"pairs {result.pairs_used}/{result.pairs_total}  OOV ratio {result.oov_ratio:.3f}"
-    )
+    warning = result.coverage_warning(len(kv))
+    _print_notes(_case_note(result.case_matched, file) + ([warning] if warning else []))
+    if fmt == "json":
+        report.print_json({
+            "file": file, "vectors": vectors,
+            "spearman": report.json_number(result.spearman),
+            "pearson": report.json_number(result.pearson),
+            "pairs_used": result.pairs_used, "pairs_total": result.pairs_total,
+            "oov_pairs": result.oov_pairs, "oov_ratio": result.oov_ratio,
+            "oov_words": list(result.oov_words), "case_matched": dict(result.case_matched),
+        })
+    elif fmt == "tsv":
+        report.print_tsv(
+            ["spearman", "pearson", "pairs_used", "pairs_total", "oov_pairs", "oov_ratio"],
+            [(f"{result.spearman:.6f}", f"{result.pearson:.6f}", result.pairs_used,
+              result.pairs_total, result.oov_pairs, f"{result.oov_ratio:.6f}")])
+    else:
+        click.echo(
+            f"Spearman rho {result.spearman:.4f}  Pearson r {result.pearson:.4f}  "
+            f"pairs {result.pairs_used}/{result.pairs_total}  OOV ratio {result.oov_ratio:.3f}"
+        )
 
 
 def _same_path(a: str, b: str) -> bool:
@@ -762,16 +906,20 @@ def _info_value(value, key: str = "") -> str:
     return str(value)
 
 
-def _info_table(title: str, rows: list[tuple[str, str]]):
+def _print_info_table(console, title: str, rows: list[tuple[str, str]]) -> None:
+    """Print a property/value table; values wrap at spaces, and where even that would break
+    a word, plain ``property: value`` lines instead."""
     from rich.table import Table
     from rich.text import Text
+
+    from w2vcli.report import print_table
 
     table = Table(title=title, title_justify="left", show_header=False)
     table.add_column("property", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
     for name, value in rows:
         table.add_row(Text(name), Text(value))
-    return table
+    print_table(console, table, [f"  {name}: {value}" for name, value in rows])
 
 
 @cli.command()
@@ -789,14 +937,14 @@ def info(path: str, n_words: int) -> None:
     console = _stdout_console()
     if vectors_path_kind(path) == "file":
         found = inspect_vectors_file(path, n_words)
-        console.print(_info_table("Vectors file", [
+        _print_info_table(console, "Vectors file", [
             ("path", path),
             ("format", found.format),
             ("vocabulary size", f"{found.vocab_size:,}"),
             ("dimension", str(found.vector_size)),
             ("file size", _human_size(found.size_bytes)),
             ("first words", " ".join(found.first_words)),
-        ]))
+        ])
         return
 
     from pathlib import Path
@@ -833,9 +981,9 @@ def info(path: str, n_words: int) -> None:
     known = {"format", "version", "vector_size", "vocab_size", "config", "corpus", "epochs_done",
              "words_done"}
     rows += [(key, _info_value(value, key)) for key, value in meta.items() if key not in known]
-    console.print(_info_table("Model directory", rows))
-    console.print(_info_table("Training parameters",
-                              [(k, _info_value(v, k)) for k, v in config.items()]))
+    _print_info_table(console, "Model directory", rows)
+    _print_info_table(console, "Training parameters",
+                      [(k, _info_value(v, k)) for k, v in config.items()])
     corpus = meta.get("corpus")
     if corpus is not None:
         if isinstance(corpus, dict):
@@ -849,16 +997,22 @@ def info(path: str, n_words: int) -> None:
             corpus_rows = [(f"{i}", _info_value(v)) for i, v in enumerate(corpus, start=1)]
         else:
             corpus_rows = [("corpus", _info_value(corpus))]
-        console.print(_info_table("Corpus", corpus_rows))
+        _print_info_table(console, "Corpus", corpus_rows)
     if model.loss:
+        from w2vcli.report import print_table
+
+        names = ("epoch", "words", "alpha", "mean loss", "words/s")
         table = Table(title="Loss per epoch", title_justify="left")
-        for name in ("epoch", "words", "alpha", "mean loss", "words/s"):
+        for name in names:
             table.add_column(name, justify="right")
+        lines = []
         for row in model.loss:
             get = lambda key: row.get(key, float("nan"))  # noqa: E731
-            table.add_row(f"{get('epoch'):.0f}", f"{get('words'):,.0f}", f"{get('alpha'):.6g}",
-                          f"{get('mean_loss'):.4f}", f"{get('words_per_sec'):,.0f}")
-        console.print(table)
+            cells = (f"{get('epoch'):.0f}", f"{get('words'):,.0f}", f"{get('alpha'):.6g}",
+                     f"{get('mean_loss'):.4f}", f"{get('words_per_sec'):,.0f}")
+            table.add_row(*cells)
+            lines.append("  " + ", ".join(f"{n} {c}" for n, c in zip(names, cells)))
+        print_table(console, table, lines)
 
 
 def main() -> None:

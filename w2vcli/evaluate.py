@@ -40,13 +40,16 @@ class SectionScore:
     """Analogy score of one section (or an aggregate of sections).
 
     ``total`` questions were read, ``answered`` had all four words in the (restricted)
-    vocabulary, and ``correct`` of those were predicted exactly.
+    vocabulary, and ``correct`` of those were predicted exactly. Of the others, ``oov`` have a
+    word that is not in the vocabulary at all and :attr:`restricted` the rest: all their words
+    are in the vocabulary, but one is not among the ``restrict_vocab`` most frequent.
     """
 
     name: str
     correct: int
     answered: int
     total: int
+    oov: int = 0
 
     @property
     def accuracy(self) -> float:
@@ -58,6 +61,11 @@ class SectionScore:
         """answered / total, in [0, 1]; 0.0 for an empty section."""
         return self.answered / self.total if self.total else 0.0
 
+    @property
+    def restricted(self) -> int:
+        """Questions not answered only because a word is beyond ``restrict_vocab``."""
+        return self.total - self.answered - self.oov
+
 
 def _aggregate(name: str, sections: list[SectionScore]) -> SectionScore:
     return SectionScore(
@@ -65,7 +73,13 @@ def _aggregate(name: str, sections: list[SectionScore]) -> SectionScore:
         sum(s.correct for s in sections),
         sum(s.answered for s in sections),
         sum(s.total for s in sections),
+        sum(s.oov for s in sections),
     )
+
+
+def _share(part: int, whole: int) -> str:
+    """'219 of 19,544 (1.1%)'."""
+    return f"{part:,} of {whole:,} ({100.0 * part / whole:.1f}%)" if whole else f"{part} of 0"
 
 
 @dataclass(frozen=True)
@@ -74,9 +88,17 @@ class AnalogyResult:
 
     ``semantic`` and ``syntactic`` aggregate the sections as word2vec.c's compute-accuracy does:
     a section whose name starts with ``gram`` is syntactic, every other one semantic.
+    ``restrict_vocab`` is the number of most frequent words used (``None``: all), ``oov_words``
+    the distinct question words not in the vocabulary, ``restricted_words`` those in it but
+    beyond ``restrict_vocab``, and ``case_matched`` the (as written, as used) pairs of words
+    found in another case (see :func:`evaluate_analogies`).
     """
 
     sections: list[SectionScore]
+    restrict_vocab: int | None = None
+    oov_words: tuple[str, ...] = ()
+    restricted_words: tuple[str, ...] = ()
+    case_matched: tuple[tuple[str, str], ...] = ()
 
     @property
     def overall(self) -> SectionScore:
@@ -113,6 +135,24 @@ class AnalogyResult:
     def syntactic(self) -> SectionScore:
         return _aggregate("syntactic", [s for s in self.sections if s.name.startswith("gram")])
 
+    def coverage_warning(self) -> str | None:
+        """A one-line warning when fewer than half of the questions were answered, else None.
+
+        It says how many were answered and why the others were not: a word out of the
+        vocabulary, or beyond the ``restrict_vocab`` most frequent words.
+        """
+        overall = self.overall
+        if overall.total == 0 or 2 * overall.answered >= overall.total:
+            return None
+        reasons = []
+        if overall.oov:
+            reasons.append(f"{overall.oov:,} have a word not in the vocabulary")
+        if overall.restricted:
+            reasons.append(f"{overall.restricted:,} a word beyond the {self.restrict_vocab:,} "
+                           "most frequent (restrict-vocab)")
+        return (f"Warning: only {_share(overall.answered, overall.total)} analogy questions were "
+                f"scored: {' and '.join(reasons)}; the accuracy is over the scored ones only")
+
 
 @dataclass(frozen=True)
 class SimilarityResult:
@@ -120,7 +160,9 @@ class SimilarityResult:
 
     ``spearman`` and ``pearson`` are computed over the ``pairs_used`` pairs whose two words are
     in the vocabulary; ``oov_ratio`` = (pairs_total - pairs_used) / pairs_total is a fraction in
-    [0, 1] (gensim reports the same quantity as a percentage).
+    [0, 1] (gensim reports the same quantity as a percentage). ``oov_words`` are the distinct
+    words not in the vocabulary, ``case_matched`` the (as written, as used) pairs of words found
+    in another case (see :func:`evaluate_word_pairs`).
     """
 
     spearman: float
@@ -128,6 +170,22 @@ class SimilarityResult:
     pairs_used: int
     pairs_total: int
     oov_ratio: float
+    oov_words: tuple[str, ...] = ()
+    case_matched: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def oov_pairs(self) -> int:
+        """Pairs left out because a word is not in the vocabulary."""
+        return self.pairs_total - self.pairs_used
+
+    def coverage_warning(self, vocab_size: int | None = None) -> str | None:
+        """A one-line warning when fewer than half of the pairs were scored, else None."""
+        if 2 * self.pairs_used >= self.pairs_total:
+            return None
+        size = f" ({vocab_size:,} words)" if vocab_size is not None else ""
+        return (f"Warning: only {_share(self.pairs_used, self.pairs_total)} word pairs were "
+                f"scored: {self.oov_pairs:,} have a word not in the vocabulary{size}; the "
+                "correlations are over the scored pairs only")
 
 
 # -- statistics -------------------------------------------------------------------------------
@@ -255,31 +313,60 @@ def _read_pairs(path: Path) -> list[tuple[str, str, float]]:
 # -- evaluation -------------------------------------------------------------------------------
 
 
-def _lookup(
-    kv: KeyedVectors, limit: int, case_insensitive: bool
-) -> tuple[dict[str, int], np.ndarray]:
-    """Map (case-folded) words to vocabulary indices among the first ``limit`` words.
+class _WordMatcher:
+    """Words of an evaluation file -> vocabulary indices, each distinct word looked up once.
 
-    With ``case_insensitive`` a folded form maps to its first, i.e. most frequent, spelling, as
-    in word2vec.c and gensim. Also returns ``canon`` (shape (limit,), int64): for each index,
-    the index its folded form maps to (the identity when case-sensitive).
+    With ``case_insensitive`` a word is matched as the query commands match it
+    (:meth:`KeyedVectors.find`: as written, else its only case variant), otherwise exactly;
+    either way only among the first ``limit`` words. Records the words matched in another case,
+    those not in the vocabulary at all and those in it but beyond ``limit``.
     """
-    keys = kv.index_to_key[:limit]
-    if not case_insensitive:
-        return {w: i for i, w in enumerate(keys)}, np.arange(len(keys), dtype=np.int64)
-    lookup: dict[str, int] = {}
-    for i, w in enumerate(keys):
-        lookup.setdefault(w.upper(), i)
-    canon = np.fromiter((lookup[w.upper()] for w in keys), dtype=np.int64, count=len(keys))
-    return lookup, canon
+
+    def __init__(self, kv: KeyedVectors, limit: int, case_insensitive: bool) -> None:
+        self.kv, self.limit, self.case_insensitive = kv, limit, case_insensitive
+        self.indices: dict[str, int | None] = {}
+        self.case_matched: dict[str, str] = {}
+        self.oov: dict[str, None] = {}
+        self.restricted: dict[str, None] = {}
+
+    def _find(self, word: str, limit: int) -> str | None:
+        if self.case_insensitive:
+            return self.kv.find(word, limit)
+        i = self.kv.key_to_index.get(word)
+        return word if i is not None and i < limit else None
+
+    def __call__(self, word: str) -> int | None:
+        if word in self.indices:
+            return self.indices[word]
+        found = self._find(word, self.limit)
+        index = None
+        if found is None:
+            elsewhere = self.limit < len(self.kv) and self._find(word, len(self.kv)) is not None
+            (self.restricted if elsewhere else self.oov)[word] = None
+        else:
+            index = self.kv.key_to_index[found]
+            if found != word:
+                self.case_matched[word] = found
+        self.indices[word] = index
+        return index
+
+    def canon(self) -> np.ndarray:
+        """For each of the first ``limit`` indices, the index of its case class's most frequent
+        spelling (with ``case_insensitive``; else the identity), shape (limit,) int64."""
+        keys = self.kv.index_to_key[: self.limit]
+        if not self.case_insensitive:
+            return np.arange(len(keys), dtype=np.int64)
+        first: dict[str, int] = {}
+        return np.fromiter((first.setdefault(w.casefold(), i) for i, w in enumerate(keys)),
+                           dtype=np.int64, count=len(keys))
 
 
 def _predict_correct(unit: np.ndarray, ids: np.ndarray, canon: np.ndarray) -> np.ndarray:
     """For questions ``ids`` (Q, 4) = (a, b, c, d) indices, whether 3CosAdd predicts d.
 
     The prediction is the row of ``unit`` (R, d) with the highest dot product with
-    unit[b] - unit[a] + unit[c], skipping every spelling of a, b and c (``canon``).
-    Returns a bool array of shape (Q,).
+    unit[b] - unit[a] + unit[c], skipping every spelling of a, b and c; it is correct if it is
+    a spelling of d (spellings: the same ``canon`` entry). Returns a bool array of shape (Q,).
     """
     correct = np.zeros(len(ids), dtype=bool)
     for start in range(0, len(ids), _BATCH):
@@ -289,14 +376,16 @@ def _predict_correct(unit: np.ndarray, ids: np.ndarray, canon: np.ndarray) -> np
         for col in (a, b, c):
             scores[rows, col] = -np.inf
         pred = scores.argmax(axis=1)
-        while True:  # a less frequent spelling of a, b or c (case-insensitive) is not an answer
+        ca, cb, cc = canon[a], canon[b], canon[c]
+        while True:  # another spelling of a, b or c (case-insensitive) is not an answer
             hit = canon[pred]
-            retry = ((hit == a) | (hit == b) | (hit == c)) & np.isfinite(scores[rows, pred])
+            retry = ((hit == ca) | (hit == cb) | (hit == cc)) & np.isfinite(scores[rows, pred])
             if not retry.any():
                 break
             scores[rows[retry], pred[retry]] = -np.inf
             pred[retry] = scores[retry].argmax(axis=1)
-        correct[start : start + _BATCH] = (canon[pred] == d) & np.isfinite(scores[rows, pred])
+        correct[start : start + _BATCH] = ((canon[pred] == canon[d])
+                                           & np.isfinite(scores[rows, pred]))
     return correct
 
 
@@ -314,10 +403,17 @@ def evaluate_analogies(
     - only the first ``restrict_vocab`` words of ``kv`` (the most frequent; all if ``None``) are
       used, both as question words and as answers;
     - a question is answered only if all four words are in that vocabulary; with
-      ``case_insensitive`` words match ignoring case (``str.upper``) and a word maps to its most
-      frequent spelling;
+      ``case_insensitive`` a word is matched as ``w2v similar`` matches a query word
+      (:meth:`KeyedVectors.find`: as written, else its only case variant, so a lowercased
+      model answers ``Athens Greece ...`` with ``athens``, ``greece``), otherwise exactly;
     - the prediction is the word whose unit vector is nearest (cosine) to
       unit(b) - unit(a) + unit(c), excluding a, b and c (3CosAdd); it is correct if it is d.
+      With ``case_insensitive`` answers are compared ignoring case, as in word2vec.c and
+      gensim: another spelling of a, b or c is skipped, and any spelling of d is correct.
+
+    On a lowercased model this is exactly gensim's ``evaluate_word_analogies``; on a mixed-case
+    one gensim instead takes every question word's most frequent spelling (``Paris`` for
+    ``paris`` if ``Paris`` is more frequent), where this takes the spelling as written.
 
     Questions are scored in (512 x d) @ (d x R) float32 batches: the 19,544 questions against
     30,000 words take about a second.
@@ -330,8 +426,9 @@ def evaluate_analogies(
     Returns
     -------
     AnalogyResult
-        One :class:`SectionScore` per section in file order, plus totals and the
-        semantic/syntactic split.
+        One :class:`SectionScore` per section in file order (with the questions left out for
+        words out of the vocabulary or beyond ``restrict_vocab``), plus totals, the
+        semantic/syntactic split and the words behind them.
 
     Raises
     ------
@@ -344,19 +441,21 @@ def evaluate_analogies(
         raise W2VError(f"restrict_vocab must be a positive number of words, got {restrict_vocab}")
     sections = _read_questions(path)
     limit = len(kv) if restrict_vocab is None else min(int(restrict_vocab), len(kv))
-    lookup, canon = _lookup(kv, limit, case_insensitive)
-    fold = str.upper if case_insensitive else (lambda w: w)
+    match = _WordMatcher(kv, limit, case_insensitive)
 
     ids: list[list[int]] = []
     owner: list[int] = []  # section number of each answered question
+    oov = [0] * len(sections)  # questions with a word not in the vocabulary at all
     for s, (_, questions) in enumerate(sections):
         for question in questions:
-            idx = [lookup.get(fold(w)) for w in question]
+            idx = [match(w) for w in question]
             if None not in idx:
                 ids.append(idx)
                 owner.append(s)
+            elif any(w in match.oov for w in question):
+                oov[s] += 1
     ids_array = np.array(ids, dtype=np.int64).reshape(-1, 4)
-    correct = _predict_correct(kv.unit_vectors[:limit], ids_array, canon)
+    correct = _predict_correct(kv.unit_vectors[:limit], ids_array, match.canon())
 
     owner_array = np.array(owner, dtype=np.int64)
     n_sections = len(sections)
@@ -364,9 +463,13 @@ def evaluate_analogies(
     right = np.bincount(owner_array, weights=correct, minlength=n_sections)
     return AnalogyResult(
         [
-            SectionScore(name, int(right[s]), int(answered[s]), len(questions))
+            SectionScore(name, int(right[s]), int(answered[s]), len(questions), oov[s])
             for s, (name, questions) in enumerate(sections)
-        ]
+        ],
+        restrict_vocab=None if restrict_vocab is None else limit,
+        oov_words=tuple(match.oov),
+        restricted_words=tuple(match.restricted),
+        case_matched=tuple(match.case_matched.items()),
     )
 
 
@@ -377,8 +480,10 @@ def evaluate_word_pairs(
 
     Each line is ``word1 word2 score`` separated by tabs or spaces; blank lines and lines starting
     with ``#`` are skipped. Pairs with a word outside the vocabulary are left out (counted in
-    ``oov_ratio``), as gensim's ``evaluate_word_pairs`` does; with ``case_insensitive`` words
-    match ignoring case and map to their most frequent spelling.
+    ``oov_ratio``), as gensim's ``evaluate_word_pairs`` does. With ``case_insensitive`` a word
+    is matched as ``w2v similar`` matches a query word (:meth:`KeyedVectors.find`: as written,
+    else its only case variant; on a lowercased model the same as gensim's case-insensitive
+    matching), otherwise exactly.
 
     Returns
     -------
@@ -394,12 +499,11 @@ def evaluate_word_pairs(
     """
     path = Path(path)
     pairs = _read_pairs(path)
-    lookup, _ = _lookup(kv, len(kv), case_insensitive)
-    fold = str.upper if case_insensitive else (lambda w: w)
+    match = _WordMatcher(kv, len(kv), case_insensitive)
 
     first, second, human = [], [], []
     for w1, w2, score in pairs:
-        i, j = lookup.get(fold(w1)), lookup.get(fold(w2))
+        i, j = match(w1), match(w2)
         if i is not None and j is not None:
             first.append(i)
             second.append(j)
@@ -419,4 +523,6 @@ def evaluate_word_pairs(
         pairs_used=used,
         pairs_total=len(pairs),
         oov_ratio=(len(pairs) - used) / len(pairs),
+        oov_words=tuple(match.oov),
+        case_matched=tuple(match.case_matched.items()),
     )

@@ -370,23 +370,12 @@ def _place_labels(
 def _resolve_words(kv: KeyedVectors, words: Sequence[str]) -> tuple[list[str], list[str]]:
     """Split the requested words into those in the vocabulary and those not, in order.
 
-    Blank entries are ignored and duplicates kept once. A word that is not in the vocabulary as
-    typed but is in lowercase (``King`` with a lowercased vocabulary) is taken in lowercase.
+    Blank entries are ignored and duplicates kept once. Words are matched as every query
+    command matches them (:meth:`KeyedVectors.lookup`): as typed, else in their only other case
+    (``King`` -> ``king`` with a lowercased vocabulary).
     """
-    known: list[str] = []
-    missing: list[str] = []
-    seen: set[str] = set()
-    for raw in words:
-        word = raw.strip()
-        if not word:
-            continue
-        if word not in kv and word.lower() in kv:
-            word = word.lower()
-        if word in seen:
-            continue
-        seen.add(word)
-        (known if word in kv else missing).append(word)
-    return known, missing
+    found = kv.lookup([w.strip() for w in words if w.strip()], suggest=False)
+    return list(found.found), list(found.unknown)
 
 
 def _short_list(words: Sequence[str], limit: int = 10) -> str:
@@ -419,11 +408,10 @@ def plot_words(
     complete or not at all, and an existing file is only replaced on success.
 
     Args:
-        kv: the word vectors (anything with ``__contains__``, ``key_to_index`` and ``vectors``
-            of shape (V, d), like :class:`w2vcli.keyedvectors.KeyedVectors`).
+        kv: the word vectors, a :class:`w2vcli.keyedvectors.KeyedVectors`.
         words: the words to plot, in the order to label them (put the most important first).
             Blank entries and repeats are ignored; a word missing as typed but present in
-            lowercase is plotted in lowercase.
+            one other case is plotted in that case.
         path: output file. ``.svg`` and ``.pdf`` suffixes give those formats; any other suffix
             (or none) gives PNG. The directory must exist.
         title: figure title; default ``"<n> words (PCA of <d>-d vectors)"`` (or ``t-SNE``).
