@@ -76,7 +76,37 @@ def temporary_directory(kind: str, directory: str | os.PathLike | None = None
     base = directory if directory is not None else tempfile.gettempdir()
     for prefix in TEMP_PREFIXES:
         remove_orphans(base, prefix)
+    _sweep_at_exit(base)
     return tempfile.TemporaryDirectory(prefix=f"w2v-{kind}-{os.getpid()}-", dir=directory)
+
+
+_SWEPT: set[tuple[int, str]] = set()
+
+
+def _sweep_at_exit(base: str | os.PathLike) -> None:
+    """At interpreter exit, remove this process's ``w2v-*-<pid>-*`` directories in ``base``.
+
+    The directory's own finalizer is registered only once ``mkdtemp`` has returned, so a
+    Ctrl-C or SIGTERM raised in between (signal handlers run between any two bytecodes) would
+    leave the directory behind; this sweep, registered before, catches it.
+    """
+    import atexit
+    import shutil
+
+    key = (os.getpid(), os.fspath(base))
+    if key in _SWEPT:
+        return
+    _SWEPT.add(key)
+
+    def sweep(pid: int = os.getpid()) -> None:
+        if os.getpid() != pid:  # a forked child exiting: not its directories
+            return
+        for prefix in TEMP_PREFIXES:
+            for path in Path(base).glob(f"{prefix}{pid}-*"):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+
+    atexit.register(sweep)
 
 
 class Corpus:
