@@ -55,6 +55,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, BinaryIO
 
+from w2vcli import compression
 from w2vcli.errors import CorpusError
 
 TOKENIZERS = ("words", "whitespace")
@@ -149,22 +150,16 @@ class _HeadFirst(io.BufferedIOBase):
 
 _COMPRESSED = {".gz": ("gzip", gzip.open), ".bz2": ("bzip2", bz2.open), ".xz": ("xz", lzma.open)}
 
-# Signatures of compressed files and archives that are not text under a plain name or on
-# standard input: (magic, what it is, the fix for a file, the fix for standard input).
-_SIGNATURES = (
-    (b"\x1f\x8b", "gzip-compressed", "rename it to end in .gz, or decompress it",
-     "pipe it through zcat first"),
-    (b"\xfd7zXZ\x00", "xz-compressed", "rename it to end in .xz, or decompress it",
-     "pipe it through xzcat first"),
-    (b"BZh", "bzip2-compressed", "rename it to end in .bz2, or decompress it",
-     "pipe it through bzcat first"),
-    (b"\x28\xb5\x2f\xfd", "zstd-compressed",
-     "decompress it (zstd -d), or recompress it with gzip, bzip2 or xz",
-     "pipe it through zstdcat first"),
-    (b"PK\x03\x04", "a zip archive", "unzip it and pass the text files inside",
-     "unzip it and pass the text files inside"),
-)
-_BZIP2_RE = re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)")
+# What to do with a compressed file or archive (recognised by :func:`w2vcli.compression.sniff`)
+# under a plain name or on standard input: kind -> (the fix for a file, for standard input).
+_UNPACK = {
+    "gzip": ("rename it to end in .gz, or decompress it", "pipe it through zcat first"),
+    "xz": ("rename it to end in .xz, or decompress it", "pipe it through xzcat first"),
+    "bzip2": ("rename it to end in .bz2, or decompress it", "pipe it through bzcat first"),
+    "zstd": ("decompress it (zstd -d), or recompress it with gzip, bzip2 or xz",
+             "pipe it through zstdcat first"),
+    "zip": ("unzip it and pass the text files inside", "unzip it and pass the text files inside"),
+}
 
 
 def _describe(name: str) -> str:
@@ -174,10 +169,11 @@ def _describe(name: str) -> str:
 def _not_text(head: bytes, name: str, decompressed: bool) -> str | None:
     """Why ``head`` (a file's first bytes) is not UTF-8 text, as a one-line message, or None."""
     what = _describe(name)
-    if not decompressed:
-        for magic, kind, fix, stdin_fix in _SIGNATURES:
-            if head.startswith(magic) and (magic != b"BZh" or _BZIP2_RE.match(head)):
-                return f"{what} is {kind}, not text; {stdin_fix if name == '-' else fix}"
+    kind = None if decompressed else compression.sniff(head)
+    if kind is not None:
+        fix, stdin_fix = _UNPACK[kind]
+        return (f"{what} is {compression.describe(kind)}, not text; "
+                f"{stdin_fix if name == '-' else fix}")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return (f"{what} is UTF-16 or UTF-32 text (it starts with a byte-order mark); convert it "
                 "to UTF-8, e.g. with 'iconv -f UTF-16 -t UTF-8'")
