@@ -187,19 +187,37 @@ def test_plot_words_labels_every_word_and_axes(kv, tmp_path, monkeypatch):
     assert overlapping == []
 
 
-def test_plot_words_limits_the_stretch_of_a_minor_component(tmp_path, monkeypatch):
-    from w2vcli.plot import MAX_STRETCH
+def _pixels_per_unit(fig, ax) -> tuple[float, float]:
+    box = ax.get_window_extent(fig.canvas.get_renderer())
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    return box.width / (x1 - x0), box.height / (y1 - y0)
 
+
+@pytest.mark.parametrize("minor", [1.0, 0.3, 0.001])  # PC2's spread against PC1's
+def test_pca_maps_have_equal_scales_and_the_variance_in_the_labels(tmp_path, monkeypatch, minor):
+    """A unit of PC1 is as long on the page as a unit of PC2, however little PC2 explains: an
+    unequal stretch would make distances across look unlike distances up (issue 10)."""
     figures = _capture_figure(monkeypatch)
     t = np.linspace(0.0, 10.0, 6)
-    flat = np.column_stack([t, 0.01 * np.sin(t), np.zeros(6)])  # PC2 is 1000x smaller than PC1
+    flat = np.column_stack([t, minor * 10.0 * np.sin(t), np.zeros(6)])
     kv = KeyedVectors([f"w{i}" for i in range(6)], flat)
     plot_words(kv, kv.index_to_key, tmp_path / "w.png", dpi=50)
-    (ax,) = figures[0].axes
-    box = ax.get_window_extent(figures[0].canvas.get_renderer())
+    fig = figures[0]
+    (ax,) = fig.axes
+    assert ax.get_aspect() == 1.0
+    x_scale, y_scale = _pixels_per_unit(fig, ax)
+    assert y_scale == pytest.approx(x_scale, rel=1e-6)
+    # The limits hold every point (with its label's margin), also after a redraw.
+    coords = pca_2d(flat)
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    stretch = (box.height / (y1 - y0)) / (box.width / (x1 - x0))  # px per unit, y over x
-    assert stretch <= MAX_STRETCH * 1.001
+    assert x0 < coords[:, 0].min() and coords[:, 0].max() < x1
+    assert y0 < coords[:, 1].min() and coords[:, 1].max() < y1
+    fig.canvas.draw()
+    assert _pixels_per_unit(fig, ax) == pytest.approx((x_scale, y_scale), rel=1e-6)
+    pc1 = float(ax.get_xlabel().removeprefix("PC1 (").removesuffix("% of variance)"))
+    pc2 = float(ax.get_ylabel().removeprefix("PC2 (").removesuffix("% of variance)"))
+    share = (coords ** 2).sum(axis=0) / (coords ** 2).sum()
+    assert (pc1, pc2) == pytest.approx(100 * share, abs=0.051)
 
 
 def test_plot_words_reports_missing_words(kv, tmp_path):
@@ -350,7 +368,8 @@ def test_plot_words_tsne_axes_and_title(kv, tmp_path, monkeypatch):
     plotted, _ = plot_words(kv, words, tmp_path / "t.png", dpi=40, method="tsne")
     assert plotted == words
     (ax,) = figures[0].axes
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("t-SNE 1", "t-SNE 2")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("t-SNE 1 (no units)", "t-SNE 2 (no units)")
+    assert ax.get_aspect() == 1.0
     assert ax.get_title() == "7 words (t-SNE of 20-d vectors)"
     assert sorted(t.get_text() for t in ax.texts) == sorted(words)
     assert (tmp_path / "t.png").read_bytes().startswith(PNG_SIGNATURE)

@@ -33,7 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "LABEL_ALL_MAX",
     "LOSS_REQUIRED",
-    "MAX_STRETCH",
     "METHODS",
     "TSNE_MISSING",
     "pca_2d",
@@ -217,30 +216,14 @@ def tsne_2d(vectors: np.ndarray, perplexity: float | None = None, seed: int = 0)
 # -- the word map -----------------------------------------------------------------------------
 
 
-#: At most this many times more pixels per data unit on one axis than on the other. Filling the
-#: frame exaggerates the minor component; capping the stretch keeps distances roughly honest
-#: when PC2 explains far less than PC1, while still using the space for typical embeddings.
-MAX_STRETCH = 4.0
-
-
-def _limit_stretch(ax, renderer) -> None:
-    """Fix the axes limits, widening the shorter data range so that neither axis is stretched
-    more than :data:`MAX_STRETCH` times the other (pixels per data unit)."""
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    box = ax.get_window_extent(renderer)
-    x_scale = box.width / max(x1 - x0, 1e-300)  # pixels per unit along PC1
-    y_scale = box.height / max(y1 - y0, 1e-300)
-    if y_scale > MAX_STRETCH * x_scale:
-        half = box.height / (MAX_STRETCH * x_scale) / 2.0
-        mid = (y0 + y1) / 2.0
-        y0, y1 = mid - half, mid + half
-    elif x_scale > MAX_STRETCH * y_scale:
-        half = box.width / (MAX_STRETCH * y_scale) / 2.0
-        mid = (x0 + x1) / 2.0
-        x0, x1 = mid - half, mid + half
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
+def _equal_scales(ax) -> None:
+    """Give both axes the same data units per pixel (a distance on the map means the same in
+    every direction), widening the shorter data range around its centre, then fix the limits so
+    that the labels, measured in pixels next, stay where they are put."""
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.apply_aspect()
+    ax.set_xlim(*ax.get_xlim())
+    ax.set_ylim(*ax.get_ylim())
 
 
 #: Up to this many words every word gets a label (moved away, with a leader line, where the
@@ -410,9 +393,11 @@ def plot_words(
 
     The vectors of the known words are projected with :func:`pca_2d` (axes ``PC1``/``PC2``
     with the percentage of the plotted words' variance each explains) or :func:`tsne_2d` (axes
-    ``t-SNE 1``/``t-SNE 2``, which have no units or meaning of their own), fitted on those words
-    only. Each point is labelled with its word, placed to avoid overlapping other labels and
-    points. Up to :data:`LABEL_ALL_MAX` words every word is labelled; a bigger map (such as the
+    ``t-SNE 1 (no units)``/``t-SNE 2 (no units)``: they have no units or meaning of their own),
+    fitted on those words only. Both axes have the same scale (a unit is as long across as up),
+    so that distances on the map are not stretched in one direction: a map whose second
+    component explains little is a flat band, as it should be. Each point is labelled with its
+    word, placed to avoid overlapping other labels and points. Up to :data:`LABEL_ALL_MAX` words every word is labelled; a bigger map (such as the
     200 most frequent words) is drawn larger with smaller type, a word is labelled only where its
     label fits without overlapping, in the order given, the unlabelled points are pale and a
     note in the corner says how many are labelled. The file is written atomically: it appears
@@ -465,7 +450,7 @@ def plot_words(
     n = len(plotted)
     if method == "tsne":
         coords = tsne_2d(vectors)
-        xlabel, ylabel, name = "t-SNE 1", "t-SNE 2", "t-SNE"
+        xlabel, ylabel, name = "t-SNE 1 (no units)", "t-SNE 2 (no units)", "t-SNE"
     else:
         coords, explained = _pca(vectors)
         xlabel = f"PC1 ({100.0 * explained[0]:.1f}% of variance)"
@@ -489,7 +474,7 @@ def plot_words(
     fig.tight_layout()
     # Freeze the limits and layout before measuring label boxes in pixels.
     renderer = canvas.get_renderer()
-    _limit_stretch(ax, renderer)
+    _equal_scales(ax)
     labelled = _place_labels(ax, renderer, coords, plotted, _font_size(n),
                              marker_radius=2.5 if crowded else 3.5,
                              only_where_room=crowded)
