@@ -80,7 +80,8 @@ def sniff(head: bytes) -> str | None:
 
 
 def describe(kind: str) -> str:
-    """``"gzip-compressed"``, ..., ``"a zip archive"``: what a file of that kind is, for messages."""
+    """What a file of that kind is, for messages: ``"gzip-compressed"``, ..., ``"a zip
+    archive"``."""
     return "a zip archive" if kind == "zip" else f"{kind}-compressed"
 
 
