@@ -709,3 +709,140 @@ def test_cli_plot_top_needs_two_and_loss_errors_are_one_line(tmp_path):
         f"Error: loss history '{tmp_path / 'missing.csv'}' does not exist; give {SOURCES}\n"
     )
     assert not (tmp_path / "l.png").exists()
+
+
+# -- labels in scripts the default font lacks ----------------------------------------------------
+
+CJK = ["猫", "犬", "東京"]
+
+
+@pytest.fixture
+def no_fallback_fonts(monkeypatch):
+    """As on a machine with no font for CJK (whatever this one has installed)."""
+    import w2vcli.plot
+
+    monkeypatch.setattr(w2vcli.plot, "_font_candidates", lambda default: iter(()))
+
+
+def _cjk_kv() -> KeyedVectors:
+    rng = np.random.default_rng(1)
+    return KeyedVectors([*CJK, "cat", "дом"], rng.normal(size=(5, 4)).astype(np.float32))
+
+
+def test_undrawable_words_give_one_note_and_no_matplotlib_warnings(
+        tmp_path, no_fallback_fonts, capfd, caplog):
+    import logging
+    import warnings
+
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        plotted, _ = plot_words(_cjk_kv(), [*CJK, "cat", "дом"], tmp_path / "w.png", dpi=40,
+                                title="猫と犬", note=notes.append)
+        plot_words(_cjk_kv(), ["cat", "дом"], tmp_path / "latin.png", dpi=40, note=notes.append)
+    assert plotted == [*CJK, "cat", "дом"]
+    assert notes == [
+        "no installed font has the characters of 猫, 犬, 東京, the title, so they show as "
+        "placeholder boxes; install a CJK font such as Noto Sans CJK (Debian/Ubuntu: apt install "
+        "fonts-noto-cjk) and plot again"]
+    assert [str(w.message) for w in caught] == []
+    assert [r.getMessage() for r in caplog.records
+            if r.name.startswith("matplotlib") and r.levelno >= logging.WARNING] == []
+    assert capfd.readouterr().err == ""
+    assert (tmp_path / "w.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+@pytest.mark.parametrize("word, font", [("ጤና", "fonts-noto)"), ("\U0001f355", "fonts-symbola)")])
+def test_the_font_suggested_fits_the_script(tmp_path, no_fallback_fonts, word, font):
+    notes: list[str] = []
+    kv = KeyedVectors([word, "cat"], np.eye(2, dtype=np.float32))
+    plot_words(kv, [word, "cat"], tmp_path / "w.png", dpi=40, note=notes.append)
+    assert len(notes) == 1
+    assert notes[0].startswith(f"no installed font has the characters of {word},")
+    assert font in notes[0]
+
+
+def test_without_a_note_callback_undrawable_words_are_one_warning(tmp_path, no_fallback_fonts):
+    import warnings
+
+    from w2vcli.plot import MissingGlyphsWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plot_words(_cjk_kv(), CJK, tmp_path / "w.png", dpi=40)
+        plot_loss([("実験", [{"epoch": 1, "mean_loss": 2.0}])], tmp_path / "l.png", dpi=40)
+    assert [(w.category, str(w.message).split(",")[0]) for w in caught] == [
+        (MissingGlyphsWarning, "no installed font has the characters of 猫"),
+        (MissingGlyphsWarning, "no installed font has the characters of 実験")]
+
+
+def test_a_font_that_has_the_glyphs_is_used(tmp_path):
+    """ℊ (U+210A) is not in DejaVu Sans but in fonts matplotlib ships (STIX, DejaVu's math font):
+    the word is drawn with one of them, with no note and no warning."""
+    import warnings
+
+    from matplotlib.font_manager import findfont
+
+    from w2vcli.plot import _charmap, _choose_fonts
+
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fonts = _choose_fonts(["ℊx", "cat"])
+    assert fonts.missing == frozenset() and len(fonts.families) == 2
+    assert 0x210A in _charmap(findfont(fonts.families[1]))
+
+    def draw(families) -> list[str]:
+        with matplotlib.rc_context({"font.family": families}), \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig = Figure(figsize=(2, 1), dpi=40)
+            fig.text(0.1, 0.5, "ℊx")
+            FigureCanvasAgg(fig).draw()
+        return [str(w.message) for w in caught]
+
+    assert draw(list(fonts.families[:1])) != []  # the default font alone lacks it ...
+    assert draw(list(fonts.families)) == []  # ... the fallback draws it
+
+    before = list(matplotlib.rcParams["font.family"])
+    notes: list[str] = []
+    kv = KeyedVectors(["ℊx", "cat", "dog"], np.eye(3, dtype=np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning (a missing glyph, a font not found) fails
+        plot_words(kv, ["ℊx", "cat", "dog"], tmp_path / "w.png", dpi=40, note=notes.append)
+    assert notes == []
+    assert matplotlib.rcParams["font.family"] == before  # changed only while drawing
+
+
+def test_cli_plot_says_once_which_words_cannot_be_drawn(tmp_path, no_fallback_fonts):
+    from w2vcli.io import save_word2vec_format
+
+    save_word2vec_format(_cjk_kv(), tmp_path / "v.txt")
+    result = _w2v("--words", ",".join([*CJK, "cat"]), "-v", tmp_path / "v.txt",
+                  "-o", tmp_path / "w.png")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "Note: no installed font has the characters of 猫, 犬, 東京, so they show as placeholder "
+        "boxes; install a CJK font such as Noto Sans CJK (Debian/Ubuntu: apt install "
+        "fonts-noto-cjk) and plot again",
+        f"Plotted 4 words to {tmp_path / 'w.png'}"]
+
+
+def test_a_font_installed_after_matplotlibs_cache_is_found(monkeypatch):
+    """matplotlib lists the fonts it found when it built its cache; one installed since (the
+    fix the note suggests) is looked for among the system's font files and added."""
+    from matplotlib import font_manager
+
+    from w2vcli.plot import _charmap, _choose_fonts
+
+    has_it = [e for e in font_manager.fontManager.ttflist if 0x210A in _charmap(e.fname)]
+    assert has_it  # matplotlib ships STIX, which has it
+    older = [e for e in font_manager.fontManager.ttflist if e not in has_it]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", older)
+    monkeypatch.setattr(font_manager, "findSystemFonts",
+                        lambda *args, **kwargs: [e.fname for e in has_it])
+    fonts = _choose_fonts(["ℊx"])
+    assert fonts.missing == frozenset() and fonts.families[1] in {e.name for e in has_it}
+    added = [e for e in font_manager.fontManager.ttflist if e.name == fonts.families[1]]
+    assert added and {e.fname for e in added} <= {e.fname for e in has_it}  # for this process

@@ -412,7 +412,7 @@ def plot(ctx: click.Context, words: str | None, top: int | None, loss: Sequence[
         from w2vcli.plot import plot_loss, read_loss_history
 
         histories = [(os.path.normpath(source), read_loss_history(source)) for source in loss]
-        plot_loss(histories, output, title=title)
+        plot_loss(histories, output, title=title, note=lambda text: say(f"Note: {text}"))
         for label, rows in histories:
             last = max(rows, key=lambda row: row["epoch"])
             say(f"{label}: {len(rows)} epoch{'s' if len(rows) != 1 else ''}, "
@@ -438,7 +438,8 @@ def plot(ctx: click.Context, words: str | None, top: int | None, loss: Sequence[
         wanted = list(kv.index_to_key[:top])
         if top > len(wanted):
             say(f"The vectors hold only {len(wanted)} words; plotting them all")
-    plotted, missing = plot_words(kv, wanted, output, title=title, method=method)
+    plotted, missing = plot_words(kv, wanted, output, title=title, method=method,
+                                  note=lambda text: say(f"Note: {text}"))
     if missing:
         say(f"Not in the vocabulary, left out: {', '.join(missing)}")
     say(f"Plotted {len(plotted)} words to {output}")
