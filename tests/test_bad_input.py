@@ -670,3 +670,27 @@ def test_read_vocab_missing_directory_and_bom(tmp_path, monkeypatch):
     )
     (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbfthe 5\nof 3\n")
     assert read_vocab("bom.txt").words == ["the", "of"]
+
+
+def test_read_vocab_compressed_by_signature_not_name(tmp_path, monkeypatch):
+    import bz2
+    import gzip
+    import lzma
+
+    from w2vcli.vocab import read_vocab
+
+    monkeypatch.chdir(tmp_path)
+    for compress in (gzip.compress, bz2.compress, lzma.compress):
+        (tmp_path / "voc.txt").write_bytes(compress(b"\xef\xbb\xbfthe 5\nof 3\n"))
+        assert read_vocab("voc.txt").words == ["the", "of"]
+    words = "".join(f"w{i} {i + 1}\n" for i in range(2000)).encode()
+    (tmp_path / "cut.gz").write_bytes(gzip.compress(words)[:-100])
+    (tmp_path / "c.txt").write_text(text_corpus())
+    assert_one_line_error(run("train", "c.txt", "--read-vocab", "cut.gz"),
+                          "vocabulary file cut.gz: the gzip-compressed data is damaged or truncated "
+                          "(Compressed file ended before the end-of-stream marker was reached); "
+                          "create it again")
+    (tmp_path / "voc.zst").write_bytes(b"\x28\xb5\x2f\xfd" + b"\x00" * 20)
+    assert_one_line_error(run("train", "c.txt", "--read-vocab", "voc.zst"),
+                          "vocabulary file voc.zst is zstd-compressed; decompress it first "
+                          "(zstd -d), or recompress it with gzip, bzip2 or xz")

@@ -19,7 +19,8 @@ import pytest
 import w2vcli.encode as encode
 from w2vcli.corpus import read_corpus
 from w2vcli.errors import CorpusError
-from w2vcli.tokenize import BLOCK_CHARS, SNIFF_BYTES, make_tokenizer, tokenizer_spec
+from w2vcli.tokenize import (BLOCK_CHARS, SNIFF_BYTES, is_invisible, make_tokenizer,
+                              tokenizer_spec)
 from w2vcli.vocab import Vocab
 
 hypothesis = pytest.importorskip("hypothesis", reason="pip install 'w2vcli[test]' for hypothesis")
@@ -151,6 +152,8 @@ def test_shared_corpus_decompressed_and_three_threads(shared_data, tmp_path, tin
 # Pieces of a line: every ASCII byte but the line ends, words, and bytes that are not ASCII
 # (letters, marks, other spaces, case that folds differently, invalid UTF-8, a byte-order mark).
 ASCII = [bytes([c]) for c in range(128) if c not in (10, 13)]
+INVISIBLE_ATOMS = ["\ufe0f", "\u2764\ufe0f", "\u200d", "\u200b", "\u00ad", "\u0301", "\u20e3",
+                   "\U000e0100", "\u3164", "\u2060", "\U0001f468\u200d\U0001f469", "\u200e"]
 WORDISH = st.sampled_from([b"a", b"Z", b"9", b"_", b" ", b"\t", b"word", b"New_York", b"__x__",
                            b"a_b__c", b"B2B", b"it's", b"e-mail", b"\x00", b"  "])
 ATOMS = st.one_of(
@@ -159,6 +162,8 @@ ATOMS = st.one_of(
     WORDISH,
     st.sampled_from(["é", "Ünï", "ß", "İ", "ΣΑΣ", "ς", "e\u0301", "\u00a0", "\u3000",
                      "\u2028", "日本語", "हिन्दी", "\ufeff", "\u0085", "K"]).map(str.encode),
+    # Marks and invisible format characters, alone and next to words (tokenize.is_invisible).
+    st.sampled_from(INVISIBLE_ATOMS).map(str.encode),
     # Invalid UTF-8, now and then.
     st.sampled_from([b"\xff", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xf0\x9f"]
                     + [b"ok"] * 10),
@@ -245,6 +250,27 @@ def test_standard_input_matches_the_reference(monkeypatch, tiny_chunks, data, ki
         results.append(outcome(["-"], tokenizer, min_count=1, max_sentence_length=max_len,
                                **extra))
     assert results[1] == results[0]
+
+
+# Lines made mostly of marks, variation selectors and zero-width characters, with a few words.
+INVISIBLE_LINE = st.lists(st.sampled_from(INVISIBLE_ATOMS + ["a", "Caf", "e", " ", " ", "_", "ß",
+                                                             "日本", "\t", "x1"]),
+                          max_size=16).map("".join)
+
+
+@SETTINGS
+@given(lines=st.lists(INVISIBLE_LINE, min_size=1, max_size=8),
+       kind=st.sampled_from(["words", "whitespace"]), lowercase=st.sampled_from([None, False]),
+       threads=st.integers(1, 3), chunk=st.sampled_from([1, 5, 1000]))
+def test_text_with_invisible_characters_matches_the_reference(tmp_path, tiny_chunks, lines, kind,
+                                                              lowercase, threads, chunk):
+    """The compiled reader hands such lines to the Python tokenizer: same words, none invisible."""
+    tiny_chunks(chunk)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = both([path], kind, lowercase, threads=threads, min_count=1, directory=tmp_path)
+    if got[0] == "ok":
+        assert not any(is_invisible(word) for word in got[1])
 
 
 # -- cases worth naming -----------------------------------------------------------------------

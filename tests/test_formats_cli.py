@@ -286,3 +286,61 @@ def test_missing_vectors_option_path(tmp_path):
     result = run("similar", "cat", "-v", tmp_path)
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: '{tmp_path}' is a directory but not a w2v model")
+
+
+# -- compressed, GloVe and non-finite inputs, in every command that reads vectors ------------------
+
+
+def _glove(kv: KeyedVectors, path: Path) -> Path:
+    """``kv`` as a GloVe file (no header line), gzipped."""
+    import gzip
+
+    save_word2vec_format(kv, path.with_suffix(".plain"))
+    body = path.with_suffix(".plain").read_bytes().split(b"\n", 1)[1]
+    path.write_bytes(gzip.compress(body))
+    return path
+
+
+def test_every_reader_takes_compressed_glove_and_says_so_once(tmp_path, kv):
+    glove = _glove(kv, tmp_path / "glove.txt.gz")
+    note = f"Note: {glove} has no header line; read as GloVe text (7 words x 6 dims)\n"
+    result = run("similar", "cat", "-v", glove, "-n", "2")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == note and "cat" in result.stdout
+    result = run("analogy", "cat", "dog", "red", "-v", glove, "-n", "1")
+    assert result.exit_code == 0 and result.stderr == note
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("cat dog 9\nred blue 8\ncat red 1\n")
+    result = run("eval", "similarity", pairs, "-v", glove, "--format", "table")
+    assert result.exit_code == 0 and result.stderr == note and "pairs 3/3" in result.stdout
+
+    result = run("convert", glove, tmp_path / "v.bin")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"Converted {glove} (GloVe text, gzip) to {tmp_path / 'v.bin'} "
+                             "(binary): 7 words x 6 dims\n")
+    np.testing.assert_array_equal(load_word2vec_format(tmp_path / "v.bin").vectors, kv.vectors)
+    cells = table_cells(run("info", glove).stdout)
+    assert cells["format"] == "GloVe text, gzip" and cells["vocabulary size"] == "7"
+
+
+def test_every_reader_refuses_nan_naming_the_line(tmp_path, kv, model_dir):
+    path = tmp_path / "v.txt"
+    save_word2vec_format(kv, path)
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].split(b" ")[0] + b" nan" + lines[3][lines[3].index(b" ", len(b"dog ")):]
+    path.write_bytes(b"\n".join(lines))
+    expected = f"Error: {path}: line 4: value 1 of 'dog' is nan; vectors must be finite numbers"
+    for args in (["similar", "cat", "-v", path], ["analogy", "cat", "dog", "red", "-v", path],
+                 ["convert", path, tmp_path / "out.txt"],
+                 ["plot", "--words", "cat,red", "-v", path, "-o", tmp_path / "p.png"]):
+        result = run(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.stderr.startswith(expected) and result.stderr.count("\n") == 1, args
+    assert not (tmp_path / "out.txt").exists() and not (tmp_path / "p.png").exists()
+
+    model_path, model = model_dir
+    model.w_in[2, 0] = np.inf
+    np.save(model_path / "w_in.npy", model.w_in)
+    result = run("similar", "cat", "-v", model_path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {model_path / 'w_in.npy'}: the vector of 'dog' (row 2")

@@ -1,3 +1,6 @@
+import bz2
+import gzip
+import lzma
 import os
 from pathlib import Path
 
@@ -11,14 +14,15 @@ from w2vcli.io import (
     format_for_path,
     inspect_vectors_file,
     load_vectors,
+    load_vectors_and_source,
     load_word2vec_format,
     read_header,
     save_word2vec_format,
     sniff_format,
     vectors_path_kind,
 )
-from w2vcli.keyedvectors import KeyedVectors
-from w2vcli.model import ModelFormatError, SavedModel, save_model
+from w2vcli.keyedvectors import KeyedVectors, first_nonfinite
+from w2vcli.model import ModelFormatError, SavedModel, check_finite, load_model, save_model
 
 WORDS = ["the", "café", "naïve", "Troll2", "日本", "x"]
 ZERO2 = np.zeros(2, "<f4").tobytes()  # a 2-d binary vector
@@ -413,3 +417,188 @@ def test_check_writable(tmp_path):
         check_writable(tmp_path)
     with pytest.raises(W2VError, match="does not exist"):
         save_word2vec_format(KeyedVectors(["a"], [[1.0]]), tmp_path / "missing" / "v.txt")
+
+
+# -- compressed files ---------------------------------------------------------------------------
+
+COMPRESSORS = {"gzip": gzip.compress, "bzip2": bz2.compress, "xz": lzma.compress}
+
+
+@pytest.mark.parametrize("kind", sorted(COMPRESSORS))
+@pytest.mark.parametrize("binary", [False, True])
+def test_compressed_files_round_trip(tmp_path, kv, kind, binary):
+    plain = tmp_path / "plain"
+    save_word2vec_format(kv, plain, binary=binary)
+    # Found from the first bytes, not the name: "vectors.bin" that is really compressed loads too.
+    packed = _write(tmp_path / "vectors.bin", COMPRESSORS[kind](plain.read_bytes()))
+    loaded, source = load_vectors_and_source(packed)
+    assert loaded.index_to_key == WORDS
+    np.testing.assert_array_equal(loaded.vectors, kv.vectors)
+    fmt = "binary" if binary else "text"
+    assert (source.format, source.compression, source.header) == (fmt, kind, True)
+    assert source.label == f"{fmt}, {kind}"
+    np.testing.assert_array_equal(load_word2vec_format(packed, binary=binary).vectors, kv.vectors)
+    assert sniff_format(packed) == fmt and read_header(packed) == (len(WORDS), 7)
+    found = inspect_vectors_file(packed, n_words=4)
+    assert (found.format, found.compression, found.label) == (fmt, kind, f"{fmt}, {kind}")
+    assert found.first_words == WORDS[:4] and found.size_bytes == packed.stat().st_size
+
+
+@pytest.mark.parametrize("kind", sorted(COMPRESSORS))
+def test_damaged_compressed_files_say_so_in_one_line(tmp_path, kv, kind):
+    plain = tmp_path / "plain"
+    save_word2vec_format(kv, plain)
+    data = COMPRESSORS[kind](plain.read_bytes())
+    truncated = _write(tmp_path / "cut.txt.gz", data[: len(data) // 2])
+    for reader in (load_word2vec_format, read_header, inspect_vectors_file):
+        with pytest.raises(VectorsFormatError, match=f"{kind}-compressed data") as info:
+            reader(truncated)
+        assert str(info.value).startswith(str(truncated)) and "\n" not in str(info.value)
+    damaged = bytearray(data)
+    damaged[len(data) // 2 : len(data) // 2 + 8] = b"\xa5" * 8
+    damaged_path = _write(tmp_path / "bad.txt.gz", bytes(damaged))
+    with pytest.raises(VectorsFormatError, match=f"{damaged_path}: the {kind}-compressed data"):
+        load_word2vec_format(damaged_path)
+
+
+@pytest.mark.parametrize("head, what", [(b"\x28\xb5\x2f\xfd\x00\x00", "zstd-compressed, not a vectors file; decompress it first .zstd -d"),
+                                        (b"PK\x03\x04\x14\x00", "a zip archive, not a vectors file; unzip it")])
+def test_zstd_and_zip_are_named_not_misread(tmp_path, head, what):
+    path = _write(tmp_path / "vectors.txt", head + b"\x00" * 40)
+    for reader in (load_word2vec_format, sniff_format, inspect_vectors_file):
+        with pytest.raises(VectorsFormatError, match=f"the file is {what}"):
+            reader(path)
+
+
+def test_a_word_starting_with_bzh_is_not_bzip2(tmp_path):
+    path = _write(tmp_path / "v.txt", b"BZh9 0.5 0.25\nx 1 2\n")  # a GloVe row, not a signature
+    assert load_word2vec_format(path).index_to_key == ["BZh9", "x"]
+
+
+# -- GloVe: no header line ----------------------------------------------------------------------
+
+GLOVE = b"the 0.418 0.24968 -0.41242\n, 0.013441 0.23682 -0.16899\nking 0.5 1e-3 -2\n"
+
+
+def test_glove_text_is_detected_and_read(tmp_path):
+    path = _write(tmp_path / "glove.6B.3d.txt", GLOVE)
+    kv, source = load_vectors_and_source(path)
+    assert kv.index_to_key == ["the", ",", "king"]
+    np.testing.assert_array_equal(kv.vectors[2], np.float32([0.5, 1e-3, -2]))
+    assert (source.format, source.header, source.label) == ("text", False, "GloVe text")
+    assert load_word2vec_format(path, binary=False).index_to_key == kv.index_to_key
+    assert sniff_format(path) == "text" and read_header(path) == (3, 3)
+    found = inspect_vectors_file(path, n_words=2)
+    assert (found.vocab_size, found.vector_size, found.header) == (3, 3, False)
+    assert found.first_words == ["the", ","] and found.label == "GloVe text"
+    # Trailing blank lines are no rows, for the loader and for the count alike.
+    padded = _write(tmp_path / "padded.txt", GLOVE + b"\n \n")
+    assert len(load_word2vec_format(padded)) == read_header(padded)[0] == 3
+
+
+def test_compressed_glove_with_a_long_first_line(tmp_path):
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((3, 20000)).astype(np.float32)  # line 1 is ~200 KB
+    text = "".join(f"w{i} " + " ".join(f"{x:.9g}" for x in row) + "\n"
+                   for i, row in enumerate(vectors))
+    path = _write(tmp_path / "glove.txt.gz", gzip.compress(text.encode()))
+    kv, source = load_vectors_and_source(path)
+    np.testing.assert_array_equal(kv.vectors, vectors)
+    assert (source.header, source.compression) == (False, "gzip")
+    assert read_header(path) == (3, 20000)
+    assert inspect_vectors_file(path).first_words == ["w0", "w1", "w2"]
+
+
+def test_binary_forced_on_a_file_without_header_is_a_bad_header(tmp_path):
+    path = _write(tmp_path / "glove.txt", GLOVE)
+    with pytest.raises(VectorsFormatError, match="line 1: bad header"):
+        load_word2vec_format(path, binary=True)
+
+
+@pytest.mark.parametrize(
+    "data, match",
+    [
+        # all integers: a header with a stray number, not a GloVe row
+        (b"100 200 300\nthe 0.1 0.2\n", "line 1: bad header '100 200 300'"),
+        (b"the 0.1\nof 0.2\n", "line 1: bad header 'the 0.1'"),  # one value: not taken as GloVe
+        (b"hello 1.5 2\nthis is prose, not vectors\n",
+         "line 2: expected a word and 2 values \\(as on line 1: the file has no header line, so "
+         "it is read as GloVe text\\), found 4 values; fix the row$"),
+        (b"a 1.5 2\nb 1 x\n", "line 2: 'x' is not a number"),
+        (b"a 1.5 2\n\nb 1 2\n", "line 2: .* found an empty line"),
+        (b"a 1.5 2\na 1 2\n", "line 2: duplicate word 'a' \\(first on line 1\\)"),
+        (b"a 1.5 2\nb 1 nan\n", "line 2: value 2 of 'b' is nan"),
+    ],
+)
+def test_files_without_a_header_that_are_not_glove_fail_cleanly(tmp_path, data, match):
+    path = _write(tmp_path / "v.txt", data)
+    with pytest.raises(VectorsFormatError, match=match) as info:
+        load_word2vec_format(path)
+    assert str(info.value).startswith(f"{path}: ") and "\n" not in str(info.value)
+
+
+# -- non-finite values --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [b"nan", b"NaN", b"inf", b"-inf", b"-Infinity"])
+def test_non_finite_text_values_name_the_line_word_and_fix(tmp_path, value):
+    path = _write(tmp_path / "v.txt", b"3 2\na 1 2\nb 3 " + value + b"\nc 5 6\n")
+    with pytest.raises(VectorsFormatError) as info:
+        load_vectors(path)
+    assert str(info.value) == (
+        f"{path}: line 3: value 2 of 'b' is {value.decode()}; vectors must be finite numbers: fix "
+        "or delete the row, or retrain (training that diverged writes nan; use a smaller --alpha)"
+    )
+
+
+def test_a_text_value_beyond_float32_is_named(tmp_path):
+    path = _write(tmp_path / "v.txt", b"2 2\na 1 2\nb 1e39 0\n")
+    with pytest.raises(VectorsFormatError, match="line 3: value 1 of 'b', 1e39, is beyond "
+                                                 "float32's range"):
+        load_word2vec_format(path)
+    # 3.4028235e38 itself (float32's largest) is fine
+    ok = _write(tmp_path / "ok.txt", b"1 2\na 3.4028235e38 -3.4028235e38\n")
+    assert np.isfinite(load_word2vec_format(ok).vectors).all()
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_non_finite_binary_values_name_the_record_and_word(tmp_path, value):
+    rows = np.arange(12, dtype="<f4").reshape(3, 4)
+    rows[2, 1] = value
+    data = b"3 4\n" + b"".join(w + b" " + r.tobytes() + b"\n" for w, r in zip([b"a", b"b", b"c"], rows))
+    path = _write(tmp_path / "v.bin", gzip.compress(data))  # and compressed, for good measure
+    with pytest.raises(VectorsFormatError) as info:
+        load_word2vec_format(path)
+    assert str(info.value) == (
+        f"{path}: record 3 ('c'): value 2 is {float(value)}; vectors must be finite numbers: "
+        "re-create the file, or retrain (training that diverged writes nan; use a smaller --alpha)"
+    )
+
+
+def test_a_model_directory_with_nan_weights_is_refused(tmp_path):
+    model = _model(tmp_path / "model")
+    model.w_in[4, 2] = np.nan
+    np.save(tmp_path / "model" / "w_in.npy", model.w_in)
+    with pytest.raises(ModelFormatError) as info:
+        load_vectors(tmp_path / "model")
+    assert str(info.value) == (
+        f"{tmp_path / 'model' / 'w_in.npy'}: the vector of '日本' (row 4, vocab.tsv line 5) holds "
+        "nan (value 3); the model's training diverged or the file is damaged: retrain it (with a "
+        "smaller --alpha if it diverged)"
+    )
+    # w_out is not read by queries, so it is not checked for them
+    model = _model(tmp_path / "other")
+    model.w_out[0, 0] = np.inf
+    np.save(tmp_path / "other" / "w_out.npy", model.w_out)
+    assert len(load_vectors(tmp_path / "other")) == len(WORDS)
+    with pytest.raises(ModelFormatError, match="w_out.npy: row 0 holds inf"):
+        check_finite(tmp_path / "other", load_model(tmp_path / "other"))
+
+
+def test_first_nonfinite_scans_in_blocks():
+    a = np.zeros((3000, 700), dtype=np.float32)
+    assert first_nonfinite(a) is None
+    a[2999, 699] = np.nan
+    a[1500, 3] = -np.inf
+    assert first_nonfinite(a) == 1500 * 700 + 3
+    assert first_nonfinite(np.zeros((0, 4), np.float32)) is None

@@ -187,19 +187,37 @@ def test_plot_words_labels_every_word_and_axes(kv, tmp_path, monkeypatch):
     assert overlapping == []
 
 
-def test_plot_words_limits_the_stretch_of_a_minor_component(tmp_path, monkeypatch):
-    from w2vcli.plot import MAX_STRETCH
+def _pixels_per_unit(fig, ax) -> tuple[float, float]:
+    box = ax.get_window_extent(fig.canvas.get_renderer())
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    return box.width / (x1 - x0), box.height / (y1 - y0)
 
+
+@pytest.mark.parametrize("minor", [1.0, 0.3, 0.001])  # PC2's spread against PC1's
+def test_pca_maps_have_equal_scales_and_the_variance_in_the_labels(tmp_path, monkeypatch, minor):
+    """A unit of PC1 is as long on the page as a unit of PC2, however little PC2 explains: an
+    unequal stretch would make distances across look unlike distances up (issue 10)."""
     figures = _capture_figure(monkeypatch)
     t = np.linspace(0.0, 10.0, 6)
-    flat = np.column_stack([t, 0.01 * np.sin(t), np.zeros(6)])  # PC2 is 1000x smaller than PC1
+    flat = np.column_stack([t, minor * 10.0 * np.sin(t), np.zeros(6)])
     kv = KeyedVectors([f"w{i}" for i in range(6)], flat)
     plot_words(kv, kv.index_to_key, tmp_path / "w.png", dpi=50)
-    (ax,) = figures[0].axes
-    box = ax.get_window_extent(figures[0].canvas.get_renderer())
+    fig = figures[0]
+    (ax,) = fig.axes
+    assert ax.get_aspect() == 1.0
+    x_scale, y_scale = _pixels_per_unit(fig, ax)
+    assert y_scale == pytest.approx(x_scale, rel=1e-6)
+    # The limits hold every point (with its label's margin), also after a redraw.
+    coords = pca_2d(flat)
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    stretch = (box.height / (y1 - y0)) / (box.width / (x1 - x0))  # px per unit, y over x
-    assert stretch <= MAX_STRETCH * 1.001
+    assert x0 < coords[:, 0].min() and coords[:, 0].max() < x1
+    assert y0 < coords[:, 1].min() and coords[:, 1].max() < y1
+    fig.canvas.draw()
+    assert _pixels_per_unit(fig, ax) == pytest.approx((x_scale, y_scale), rel=1e-6)
+    pc1 = float(ax.get_xlabel().removeprefix("PC1 (").removesuffix("% of variance)"))
+    pc2 = float(ax.get_ylabel().removeprefix("PC2 (").removesuffix("% of variance)"))
+    share = (coords ** 2).sum(axis=0) / (coords ** 2).sum()
+    assert (pc1, pc2) == pytest.approx(100 * share, abs=0.051)
 
 
 def test_plot_words_reports_missing_words(kv, tmp_path):
@@ -348,7 +366,8 @@ def test_plot_words_tsne_axes_and_title(kv, tmp_path, monkeypatch):
     plotted, _ = plot_words(kv, words, tmp_path / "t.png", dpi=40, method="tsne")
     assert plotted == words
     (ax,) = figures[0].axes
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("t-SNE 1", "t-SNE 2")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("t-SNE 1 (no units)", "t-SNE 2 (no units)")
+    assert ax.get_aspect() == 1.0
     assert ax.get_title() == "7 words (t-SNE of 20-d vectors)"
     assert sorted(t.get_text() for t in ax.texts) == sorted(words)
     assert (tmp_path / "t.png").read_bytes().startswith(PNG_SIGNATURE)
@@ -684,3 +703,140 @@ def test_cli_plot_top_needs_two_and_loss_errors_are_one_line(tmp_path):
         f"Error: loss history '{tmp_path / 'missing.csv'}' does not exist; give {SOURCES}\n"
     )
     assert not (tmp_path / "l.png").exists()
+
+
+# -- labels in scripts the default font lacks ----------------------------------------------------
+
+CJK = ["猫", "犬", "東京"]
+
+
+@pytest.fixture
+def no_fallback_fonts(monkeypatch):
+    """As on a machine with no font for CJK (whatever this one has installed)."""
+    import w2vcli.plot
+
+    monkeypatch.setattr(w2vcli.plot, "_font_candidates", lambda default: iter(()))
+
+
+def _cjk_kv() -> KeyedVectors:
+    rng = np.random.default_rng(1)
+    return KeyedVectors([*CJK, "cat", "дом"], rng.normal(size=(5, 4)).astype(np.float32))
+
+
+def test_undrawable_words_give_one_note_and_no_matplotlib_warnings(
+        tmp_path, no_fallback_fonts, capfd, caplog):
+    import logging
+    import warnings
+
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        plotted, _ = plot_words(_cjk_kv(), [*CJK, "cat", "дом"], tmp_path / "w.png", dpi=40,
+                                title="猫と犬", note=notes.append)
+        plot_words(_cjk_kv(), ["cat", "дом"], tmp_path / "latin.png", dpi=40, note=notes.append)
+    assert plotted == [*CJK, "cat", "дом"]
+    assert notes == [
+        "no installed font has the characters of 猫, 犬, 東京, the title, so they show as "
+        "placeholder boxes; install a CJK font such as Noto Sans CJK (Debian/Ubuntu: apt install "
+        "fonts-noto-cjk) and plot again"]
+    assert [str(w.message) for w in caught] == []
+    assert [r.getMessage() for r in caplog.records
+            if r.name.startswith("matplotlib") and r.levelno >= logging.WARNING] == []
+    assert capfd.readouterr().err == ""
+    assert (tmp_path / "w.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+@pytest.mark.parametrize("word, font", [("ጤና", "fonts-noto)"), ("\U0001f355", "fonts-symbola)")])
+def test_the_font_suggested_fits_the_script(tmp_path, no_fallback_fonts, word, font):
+    notes: list[str] = []
+    kv = KeyedVectors([word, "cat"], np.eye(2, dtype=np.float32))
+    plot_words(kv, [word, "cat"], tmp_path / "w.png", dpi=40, note=notes.append)
+    assert len(notes) == 1
+    assert notes[0].startswith(f"no installed font has the characters of {word},")
+    assert font in notes[0]
+
+
+def test_without_a_note_callback_undrawable_words_are_one_warning(tmp_path, no_fallback_fonts):
+    import warnings
+
+    from w2vcli.plot import MissingGlyphsWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plot_words(_cjk_kv(), CJK, tmp_path / "w.png", dpi=40)
+        plot_loss([("実験", [{"epoch": 1, "mean_loss": 2.0}])], tmp_path / "l.png", dpi=40)
+    assert [(w.category, str(w.message).split(",")[0]) for w in caught] == [
+        (MissingGlyphsWarning, "no installed font has the characters of 猫"),
+        (MissingGlyphsWarning, "no installed font has the characters of 実験")]
+
+
+def test_a_font_that_has_the_glyphs_is_used(tmp_path):
+    """ℊ (U+210A) is not in DejaVu Sans but in fonts matplotlib ships (STIX, DejaVu's math font):
+    the word is drawn with one of them, with no note and no warning."""
+    import warnings
+
+    from matplotlib.font_manager import findfont
+
+    from w2vcli.plot import _charmap, _choose_fonts
+
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fonts = _choose_fonts(["ℊx", "cat"])
+    assert fonts.missing == frozenset() and len(fonts.families) == 2
+    assert 0x210A in _charmap(findfont(fonts.families[1]))
+
+    def draw(families) -> list[str]:
+        with matplotlib.rc_context({"font.family": families}), \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig = Figure(figsize=(2, 1), dpi=40)
+            fig.text(0.1, 0.5, "ℊx")
+            FigureCanvasAgg(fig).draw()
+        return [str(w.message) for w in caught]
+
+    assert draw(list(fonts.families[:1])) != []  # the default font alone lacks it ...
+    assert draw(list(fonts.families)) == []  # ... the fallback draws it
+
+    before = list(matplotlib.rcParams["font.family"])
+    notes: list[str] = []
+    kv = KeyedVectors(["ℊx", "cat", "dog"], np.eye(3, dtype=np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning (a missing glyph, a font not found) fails
+        plot_words(kv, ["ℊx", "cat", "dog"], tmp_path / "w.png", dpi=40, note=notes.append)
+    assert notes == []
+    assert matplotlib.rcParams["font.family"] == before  # changed only while drawing
+
+
+def test_cli_plot_says_once_which_words_cannot_be_drawn(tmp_path, no_fallback_fonts):
+    from w2vcli.io import save_word2vec_format
+
+    save_word2vec_format(_cjk_kv(), tmp_path / "v.txt")
+    result = _w2v("--words", ",".join([*CJK, "cat"]), "-v", tmp_path / "v.txt",
+                  "-o", tmp_path / "w.png")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "Note: no installed font has the characters of 猫, 犬, 東京, so they show as placeholder "
+        "boxes; install a CJK font such as Noto Sans CJK (Debian/Ubuntu: apt install "
+        "fonts-noto-cjk) and plot again",
+        f"Plotted 4 words to {tmp_path / 'w.png'}"]
+
+
+def test_a_font_installed_after_matplotlibs_cache_is_found(monkeypatch):
+    """matplotlib lists the fonts it found when it built its cache; one installed since (the
+    fix the note suggests) is looked for among the system's font files and added."""
+    from matplotlib import font_manager
+
+    from w2vcli.plot import _charmap, _choose_fonts
+
+    has_it = [e for e in font_manager.fontManager.ttflist if 0x210A in _charmap(e.fname)]
+    assert has_it  # matplotlib ships STIX, which has it
+    older = [e for e in font_manager.fontManager.ttflist if e not in has_it]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", older)
+    monkeypatch.setattr(font_manager, "findSystemFonts",
+                        lambda *args, **kwargs: [e.fname for e in has_it])
+    fonts = _choose_fonts(["ℊx"])
+    assert fonts.missing == frozenset() and fonts.families[1] in {e.name for e in has_it}
+    added = [e for e in font_manager.fontManager.ttflist if e.name == fonts.families[1]]
+    assert added and {e.fname for e in added} <= {e.fname for e in has_it}  # for this process

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +21,8 @@ from hypothesis.extra.numpy import arrays  # noqa: E402
 from w2vcli.errors import CorpusError  # noqa: E402
 from w2vcli.io import load_word2vec_format, save_word2vec_format  # noqa: E402
 from w2vcli.keyedvectors import KeyedVectors  # noqa: E402
-from w2vcli.tokenize import (BINARY_SIGNATURES, ReadStats, iter_sentences,  # noqa: E402
-                             make_tokenizer)
+from w2vcli.tokenize import (_DEFAULT_IGNORABLE, BINARY_SIGNATURES, ReadStats,  # noqa: E402
+                             is_invisible, iter_sentences, make_tokenizer)
 from w2vcli.vocab import Vocab, read_vocab, save_vocab  # noqa: E402
 
 SETTINGS = settings(max_examples=60, deadline=None,
@@ -65,10 +66,40 @@ def test_words_tokens_are_nonempty_whitespace_free_and_stable(text, lowercase):
 
 @SETTINGS
 @given(text=TEXTY)
-def test_whitespace_tokens_are_str_split(text):
-    assert make_tokenizer("whitespace")(text) == text.split()
-    assert make_tokenizer("whitespace", lowercase=False)(text) == text.split()
-    assert make_tokenizer("whitespace", lowercase=True)(text) == text.lower().split()
+def test_whitespace_tokens_are_str_split_without_invisible_ones(text):
+    def visible(tokens):
+        return [t for t in tokens if not is_invisible(t)]
+
+    assert make_tokenizer("whitespace")(text) == visible(text.split())
+    assert make_tokenizer("whitespace", lowercase=False)(text) == visible(text.split())
+    assert make_tokenizer("whitespace", lowercase=True)(text) == visible(text.lower().split())
+
+
+# Marks, variation selectors, zero-width and other default-ignorable characters, and emoji,
+# among letters (composed and not), digits, underscores and spaces.
+INVISIBLE = st.sampled_from(["\ufe0f", "\ufe0e", "\U000e0100", "\u200b", "\u200c", "\u200d",
+                             "\u2060", "\ufeff", "\u00ad", "\u034f", "\u180b", "\u3164",
+                             "\u200e", "\u202e", "\U000e0041", "\u0301", "\u0308", "\u093f",
+                             "\u20e3", "\u0e31"])
+NEAR_INVISIBLE_TEXT = st.lists(
+    INVISIBLE | st.sampled_from(["a", "E", "\u00e9", "9", "_", " ", " ", "\t", "\u2764",
+                                 "\U0001f355", "\u0915", "\u0e01", "!", "\u845b"]) | ANY_CHAR,
+    max_size=30).map("".join)
+
+
+@SETTINGS
+@given(text=NEAR_INVISIBLE_TEXT, lowercase=st.booleans())
+def test_no_token_is_made_only_of_marks_or_invisible_characters(text, lowercase):
+    for kind in ("words", "whitespace"):
+        tokens = make_tokenizer(kind, lowercase=lowercase)(text)
+        assert not [t for t in tokens if is_invisible(t)], (kind, tokens)
+        assert tokens == make_tokenizer(kind, lowercase=lowercase)(" ".join(tokens))
+    ignorable = {chr(c) for a, b in _DEFAULT_IGNORABLE for c in range(a, b + 1)}
+    for token in make_tokenizer("words", lowercase=lowercase)(text):
+        # A word starts with a letter or digit (its marks follow it), and the default-ignorable
+        # characters are removed (or, U+200B, separate words).
+        assert token[0].isalnum() and not unicodedata.category(token[0]).startswith("M")
+        assert not ignorable.intersection(token), token
 
 
 def _pieces(tokens: list[str], n: int) -> list[list[str]]:
@@ -120,7 +151,12 @@ def test_iter_sentences_never_loses_a_character_even_with_tiny_blocks(lines, tra
         lines = [lines[0][1:]] + lines[1:]
     got = _read_back(lines, trailing, tokenizer=make_tokenizer("whitespace"),
                      max_sentence_length=max_len, block_chars=block_chars)
-    assert "".join(t for s in got for t in s) == "".join("".join(line.split()) for line in lines)
+    # A piece of a cut token that is only marks (or other invisible characters) is no token.
+    def visible(text: str) -> str:
+        return "".join(c for c in text if not is_invisible(c))
+
+    assert visible("".join(t for s in got for t in s)) == visible("".join("".join(line.split())
+                                                                         for line in lines))
     assert all(0 < len(s) <= max_len for s in got)
     assert all(t and not any(c.isspace() for c in t) for s in got for t in s)
 

@@ -5,6 +5,7 @@ import json
 import signal
 import subprocess
 
+import numpy as np
 import pytest
 
 import w2vcli.model
@@ -165,3 +166,19 @@ def test_resuming_at_the_end_of_an_epoch_records_its_learning_rate(corpus, tmp_p
                                    pairs=1))
     assert [e.epoch for e in resumed.epochs] == [2]
     assert resumed.epochs[0].alpha == pytest.approx(full.epochs[-1].alpha)
+
+
+def test_init_and_resume_refuse_a_model_with_nan_weights(corpus, tmp_path):
+    base = tmp_path / "base"
+    assert run("train", corpus, "-o", tmp_path / "a.txt", *ARGS, "--epochs", "1",
+               "--save-model", base).exit_code == 0
+    w_out = np.load(base / "w_out.npy")
+    w_out[5, 3] = np.nan
+    np.save(base / "w_out.npy", w_out)
+    for args in (["--init", base], ["--resume", base]):
+        result = run("train", corpus, "-o", tmp_path / "b.txt", *args)
+        assert result.exit_code == 1, result.output
+        assert result.output == (
+            f"Error: {base / 'w_out.npy'}: row 5 holds nan (value 4); the model's training "
+            "diverged or the file is damaged: retrain it (with a smaller --alpha if it diverged)\n")
+    assert not (tmp_path / "b.txt").exists()

@@ -110,3 +110,51 @@ def test_words_keep_combining_marks_and_compose():
     assert tok("हिन्दी भाषा") == ["हिन्दी", "भाषा"]
     assert tok(unicodedata.normalize("NFD", "Naïve café")) == ["naïve", "café"]
     assert tok("naïve") == tok(unicodedata.normalize("NFD", "naïve"))
+
+
+# -- marks, variation selectors, zero-width characters -----------------------------------------
+
+
+def test_a_lone_variation_selector_is_no_word():
+    # U+2764 U+FE0F: the heart emoji with its presentation selector, between two spaces.
+    assert make_tokenizer("words")("I \u2764\ufe0f pizza") == ["i", "pizza"]
+    assert make_tokenizer("whitespace")("I \u2764\ufe0f pizza") == ["I", "\u2764\ufe0f", "pizza"]
+    assert make_tokenizer("whitespace")("I \u2764 \ufe0f pizza \u200d \u0301") == [
+        "I", "\u2764", "pizza"]
+
+
+def test_words_keep_marks_on_letters_and_drop_invisible_characters():
+    import unicodedata
+
+    tok = make_tokenizer("words")
+    assert tok("Cafe\u0301") == tok("Café") == ["café"]  # a combining acute stays on its letter
+    assert tok("x \u0301 y") == ["x", "y"]  # a mark on nothing is no word
+    assert tok("hy\u00adphen wo\u2060rd a\ufe0fb") == ["hyphen", "word", "ab"]  # removed, not cuts
+    assert tok("\u845b\U000e0100\u57ce") == ["\u845b\u57ce"]  # an ideographic variation sequence
+    assert tok("\u0e20\u0e32\u0e29\u0e32\u200b\u0e44\u0e17\u0e22") == ["\u0e20\u0e32\u0e29\u0e32",
+                                                                      "\u0e44\u0e17\u0e22"]
+    assert tok("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645") == [
+        "\u0645\u06cc\u062e\u0648\u0627\u0647\u0645"]  # ZWNJ inside a Persian word: one word
+    assert tok("\u3164 \u3164x \U0001f468\u200d\U0001f469 1\u20e3") == ["x", "1\u20e3"]
+    assert tok(unicodedata.normalize("NFD", "ÉCOLE")) == ["école"]
+
+
+def test_default_ignorable_table_covers_this_pythons_format_characters():
+    """Every format character (Cf) is default-ignorable but those Unicode leaves visible
+    (prepended concatenation marks, interlinear annotation, Egyptian hieroglyph controls)."""
+    import sys
+    import unicodedata
+
+    from w2vcli.tokenize import _DEFAULT_IGNORABLE, is_invisible
+
+    table = {c for a, b in _DEFAULT_IGNORABLE for c in range(a, b + 1)}
+    visible = {0x0600, 0x0601, 0x0602, 0x0603, 0x0604, 0x0605, 0x06DD, 0x070F, 0x0890, 0x0891,
+               0x08E2, 0x110BD, 0x110CD, 0xFFF9, 0xFFFA, 0xFFFB, *range(0x13430, 0x13456)}
+    for c in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(c)) == "Cf" and c not in visible:
+            assert c in table, hex(c)
+    for c in (0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180F, 0x3164, 0xFE00, 0xFE0F,
+              0xFFA0, 0xE0100, 0xE01EF):  # default-ignorable marks and letters
+        assert c in table and is_invisible(chr(c)), hex(c)
+    assert all(is_invisible(chr(c)) for c in (0x0301, 0x20E3, 0x093F))  # marks
+    assert not any(is_invisible(t) for t in ("", "a", "\u2764\ufe0f", " ", "a\u0301", "\ufffd"))

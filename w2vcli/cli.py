@@ -139,8 +139,9 @@ def _stdout_console():
 
 
 def _load_vectors(path: str):
-    """Vectors for a query command's ``-v``: a text or binary vectors file, or a model dir."""
-    from w2vcli.io import load_vectors
+    """Vectors for a query command's ``-v``: a text or binary vectors file (plain or compressed,
+    or GloVe text, said in a note on stderr), or a model dir."""
+    from w2vcli.io import load_vectors_and_source
 
     if not os.path.exists(path):
         if path == DEFAULT_VECTORS:
@@ -151,7 +152,12 @@ def _load_vectors(path: str):
             f"vectors '{path}' not found; pass -v with a vectors file or model directory, "
             "or train one with 'w2v train CORPUS'"
         )
-    return load_vectors(path)
+    kv, source = load_vectors_and_source(path)
+    if not source.header:
+        _stderr_console().print(
+            f"Note: {path} has no header line; read as GloVe text ({len(kv):,} words x "
+            f"{kv.vector_size} dims)", markup=False)
+    return kv
 
 
 def _split_words(value: str) -> list[str]:
@@ -204,7 +210,8 @@ vectors_option = click.option(
     default=DEFAULT_VECTORS,
     show_default=True,
     metavar="FILE",
-    help="Vectors file, word2vec text or binary (detected), or a saved model directory.",
+    help="Vectors file: word2vec text or binary (detected; also .gz/.bz2/.xz, and GloVe text "
+         "without a header), or a saved model directory.",
 )
 
 
@@ -581,7 +588,7 @@ def plot(ctx: click.Context, words: str | None, top: int | None, loss: Sequence[
         from w2vcli.plot import plot_loss, read_loss_history
 
         histories = [(os.path.normpath(source), read_loss_history(source)) for source in loss]
-        plot_loss(histories, output, title=title)
+        plot_loss(histories, output, title=title, note=lambda text: say(f"Note: {text}"))
         for label, rows in histories:
             last = max(rows, key=lambda row: row["epoch"])
             say(f"{label}: {len(rows)} epoch{'s' if len(rows) != 1 else ''}, "
@@ -613,7 +620,8 @@ def plot(ctx: click.Context, words: str | None, top: int | None, loss: Sequence[
             raise kv.unknown_error(found.unknown)
         if len(found.found) > 1:  # else plot_words's error names what is missing
             _print_notes(found.notes())
-    plotted, _ = plot_words(kv, wanted, output, title=title, method=method)
+    plotted, _ = plot_words(kv, wanted, output, title=title, method=method,
+                            note=lambda text: say(f"Note: {text}"))
     say(f"Plotted {len(plotted)} words to {output}")
 
 
@@ -852,8 +860,8 @@ def convert(source: str, dest: str, fmt: str | None) -> None:
     Example: w2v convert vectors.txt vectors.bin
     """
     from w2vcli.atomic import check_writable
-    from w2vcli.io import (format_for_path, load_vectors, save_word2vec_format,
-                           sniff_format, vectors_path_kind)
+    from w2vcli.io import (format_for_path, load_vectors_and_source, save_word2vec_format,
+                           vectors_path_kind)
 
     if _same_path(source, dest):
         raise W2VError(
@@ -861,13 +869,12 @@ def convert(source: str, dest: str, fmt: str | None) -> None:
             "another file"
         )
     fmt = fmt or format_for_path(dest)
-    kind = vectors_path_kind(source)
+    vectors_path_kind(source)  # a missing source is named before the destination
     check_writable(dest)
-    kv = load_vectors(source)
+    kv, read = load_vectors_and_source(source)
     save_word2vec_format(kv, dest, binary=fmt == "binary")
-    source_format = "model directory" if kind == "model" else sniff_format(source)
     _stderr_console().print(
-        f"Converted {source} ({source_format}) to {dest} ({fmt}): {len(kv):,} words x "
+        f"Converted {source} ({read.label}) to {dest} ({fmt}): {len(kv):,} words x "
         f"{kv.vector_size} dims",
         markup=False, soft_wrap=True,
     )
@@ -939,7 +946,7 @@ def info(path: str, n_words: int) -> None:
         found = inspect_vectors_file(path, n_words)
         _print_info_table(console, "Vectors file", [
             ("path", path),
-            ("format", found.format),
+            ("format", found.label),
             ("vocabulary size", f"{found.vocab_size:,}"),
             ("dimension", str(found.vector_size)),
             ("file size", _human_size(found.size_bytes)),

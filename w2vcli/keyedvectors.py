@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import UnknownWordError
 
-__all__ = ["KeyedVectors", "WordLookup"]
+__all__ = ["KeyedVectors", "WordLookup", "first_nonfinite"]
 
 
 def _query_words(words: Iterable[str]) -> list[str]:
@@ -66,6 +66,26 @@ class WordLookup:
             notes.append(f"note: not in the vocabulary ({self.vocab_size:,} words), skipped: "
                          + "; ".join(parts))
         return notes
+
+
+#: Values :func:`first_nonfinite` tests at a time: bounds its temporary to 1 MiB.
+_FINITE_BLOCK = 1 << 20
+
+
+def first_nonfinite(a: np.ndarray) -> int | None:
+    """Flat (C-order) index of the first NaN or infinite value of the float array ``a``, or None.
+
+    ``a`` may have any shape (for a (V, d) matrix the value is at row ``i // d``, column
+    ``i % d``) and may be memory-mapped. It is scanned ``_FINITE_BLOCK`` values at a time, so the
+    boolean temporary stays 1 MiB however large ``a`` is, and the scan stops at the first block
+    with a non-finite value. Readers use it to refuse vectors that would make every cosine NaN.
+    """
+    flat = np.asarray(a).reshape(-1)
+    for start in range(0, flat.size, _FINITE_BLOCK):
+        finite = np.isfinite(flat[start:start + _FINITE_BLOCK])
+        if not finite.all():
+            return start + int(np.argmin(finite))
+    return None
 
 
 class KeyedVectors:

@@ -238,3 +238,43 @@ def continued_weights(saved: SavedModel, vocab, config) -> tuple[np.ndarray, np.
     fresh_in[:n_old] = saved.w_in
     fresh_out[: saved.w_out.shape[0]] = saved.w_out
     return fresh_in, fresh_out
+
+
+def check_finite(path: str | os.PathLike, saved: SavedModel,
+                 names: tuple[str, ...] = ("w_in", "w_out")) -> None:
+    """Refuse a model whose weight matrices hold NaN or infinity.
+
+    One such value makes every cosine with its word NaN, and training on from it spreads NaN to
+    every word it meets, so a query (which reads ``w_in``) or ``--resume`` / ``--init`` (both
+    matrices) stops here with the place and the fix, instead of printing ``nan`` similarities or
+    reporting a divergence that did not happen in this run. The matrices are scanned a block at a
+    time (:func:`w2vcli.keyedvectors.first_nonfinite`), memory-mapped ones included.
+
+    Args:
+        path: the model directory, named in the message.
+        saved: the model as :func:`load_model` read it.
+        names: the matrices to check, ``"w_in"`` and / or ``"w_out"``.
+
+    Raises:
+        ModelFormatError: a non-finite value; the one-line message names the ``.npy`` file, the
+            row (and for ``w_in`` the word and its ``vocab.tsv`` line), the value and the fix.
+    """
+    from w2vcli.keyedvectors import first_nonfinite
+
+    for name in names:
+        matrix = saved.w_in if name == "w_in" else saved.w_out
+        at = first_nonfinite(matrix)
+        if at is None:
+            continue
+        width = matrix.shape[1] if matrix.ndim == 2 and matrix.shape[1] else 1
+        row, column = divmod(at, width)
+        value = float(np.asarray(matrix).reshape(-1)[at])
+        if name == "w_in" and row < len(saved.words):
+            where = f"the vector of {saved.words[row]!r} (row {row}, vocab.tsv line {row + 1})"
+        else:
+            where = f"row {row}"
+        raise ModelFormatError(
+            f"{Path(path) / (name + '.npy')}: {where} holds {value} (value {column + 1}); the "
+            "model's training diverged or the file is damaged: retrain it (with a smaller "
+            "--alpha if it diverged)"
+        )

@@ -11,14 +11,26 @@ only inside :func:`tsne_2d`), so importing this module (and running ``w2v simila
 with the Agg canvas; the global backend (``pyplot``, a user's interactive session,
 ``MPLBACKEND``) is neither read nor changed. Every picture is written atomically
 (:func:`w2vcli.atomic.atomic_output`): the file appears complete or not at all.
+
+Text in scripts that matplotlib's default font (DejaVu Sans) lacks, such as Chinese, Japanese
+or Korean words, is drawn with an installed font that has it, found among the fonts matplotlib
+knows and the system's font files (:func:`_choose_fonts`), through a fallback list of font
+families set only while drawing. What no installed font has is drawn as placeholder boxes and
+said in one line (a ``note`` callback, else one :class:`MissingGlyphsWarning`), instead of
+matplotlib's multi-line warning per character.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import math
 import os
-from collections.abc import Mapping, Sequence
+import unicodedata
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,8 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "LABEL_ALL_MAX",
     "LOSS_REQUIRED",
-    "MAX_STRETCH",
     "METHODS",
+    "MissingGlyphsWarning",
     "TSNE_MISSING",
     "pca_2d",
     "plot_loss",
@@ -214,33 +226,189 @@ def tsne_2d(vectors: np.ndarray, perplexity: float | None = None, seed: int = 0)
     return np.asarray(tsne.fit_transform(x), dtype=np.float64)
 
 
+# -- fonts: labels in scripts the default font lacks ------------------------------------------
+
+#: Families with wide coverage (CJK above all) that are tried first for the characters the
+#: default font (DejaVu Sans) lacks; every other installed font is tried after them.
+_FALLBACK_FAMILIES = (
+    "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK KR",
+    "Noto Sans CJK HK", "Source Han Sans", "Source Han Sans SC", "Droid Sans Fallback",
+    "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "AR PL UMing CN", "AR PL UKai CN", "IPAGothic",
+    "IPAexGothic", "TakaoGothic", "VL Gothic", "NanumGothic", "UnDotum", "Noto Sans",
+    "Noto Serif", "FreeSans", "FreeSerif", "Unifont", "Arial Unicode MS", "Microsoft YaHei",
+    "SimHei", "SimSun", "MS Gothic", "Yu Gothic", "Malgun Gothic", "Nirmala UI",
+    "Segoe UI Symbol", "Hiragino Sans", "Hiragino Sans GB", "PingFang SC", "Apple SD Gothic Neo",
+    "Arial Unicode",
+)
+
+# Ideographs, kana, Hangul and their punctuation: where to point a user for a font (CJK).
+_CJK_RANGES = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF),
+               (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF))
+# Characters drawn as nothing, which need no glyph: variation selectors (the rest of what
+# needs none is found by category: controls, format characters, separators).
+_NO_GLYPH_RANGES = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
+# matplotlib's warning for each character a font lacks (several lines on stderr each).
+_GLYPH_WARNING = r"Glyph \d+ .* missing from font"
+
+
+def _needs_glyph(char: str) -> bool:
+    code = ord(char)
+    if any(a <= code <= b for a, b in _NO_GLYPH_RANGES):
+        return False
+    return unicodedata.category(char) not in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+@functools.lru_cache(maxsize=None)
+def _charmap(path: str) -> frozenset[int]:
+    """The code points a font file has glyphs for (empty if it cannot be read)."""
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        return frozenset(FT2Font(path).get_charmap())
+    except Exception:  # noqa: BLE001 - a broken or exotic font file is simply not used
+        return frozenset()
+
+
+def _family_name(path: str) -> str | None:
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        return FT2Font(path).family_name
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _is_placeholder(family: str) -> bool:
+    """Whether a font draws a placeholder box for every character (Unicode's Last Resort font,
+    which matplotlib ships and falls back to): no use as a fallback for real glyphs."""
+    return family.lower().startswith("last resort")
+
+
+def _font_candidates(default: str):
+    """``(family, file)`` of installed fonts other than ``default`` to take missing glyphs from,
+    best first: the families of :data:`_FALLBACK_FAMILIES`, then every other font matplotlib
+    knows (regular faces first), then font files on the system that its font cache does not
+    list yet (a font installed after matplotlib built its cache)."""
+    from matplotlib import font_manager
+
+    known = font_manager.fontManager.ttflist
+    rank = {name.lower(): i for i, name in enumerate(_FALLBACK_FAMILIES)}
+
+    def weight(entry) -> int:
+        return entry.weight if isinstance(entry.weight, int) else 400
+
+    seen = {default}
+    usable = (entry for entry in known if not _is_placeholder(entry.name))
+    for entry in sorted(usable, key=lambda e: (rank.get(e.name.lower(), len(rank)),
+                                               e.style != "normal", abs(weight(e) - 400),
+                                               e.name, e.fname)):
+        if entry.name not in seen:
+            seen.add(entry.name)
+            yield entry.name, entry.fname
+    listed = {entry.fname for entry in known}
+    for path in sorted(font_manager.findSystemFonts()):
+        if path not in listed:
+            name = _family_name(path)
+            if name and name not in seen and not _is_placeholder(name):
+                seen.add(name)
+                yield name, path
+
+
+@dataclass(frozen=True)
+class _Fonts:
+    """The font families to draw some text with, and the characters none of them has."""
+
+    families: tuple[str, ...]
+    missing: frozenset[int]
+
+    def undrawable(self, texts: Sequence[str]) -> list[str]:
+        """Those of ``texts`` with a character no installed font has."""
+        return [t for t in texts if any(ord(c) in self.missing for c in t)]
+
+
+def _choose_fonts(texts: Sequence[str]) -> _Fonts:
+    """The default font, then the fewest installed fonts (best first, see
+    :func:`_font_candidates`) that have the characters of ``texts`` it lacks.
+
+    matplotlib (3.6 and later) takes each glyph from the first family of ``font.family`` that
+    has it, so the default font draws what it can and the fallbacks the rest. Fonts are opened
+    only when the default one lacks a character.
+    """
+    from matplotlib import font_manager
+
+    default_path = font_manager.findfont(font_manager.FontProperties())
+    default = _family_name(default_path) or "DejaVu Sans"
+    needed = {ord(c) for text in texts for c in text if _needs_glyph(c)}
+    missing = needed - _charmap(default_path)
+    families = [default]
+    if missing:
+        listed = {entry.fname for entry in font_manager.fontManager.ttflist}
+        for name, path in _font_candidates(default):
+            found = missing & _charmap(path)
+            if not found:
+                continue
+            if path not in listed:
+                font_manager.fontManager.addfont(path)  # so that the family can be found
+            families.append(name)
+            missing -= found
+            if not missing:
+                break
+    return _Fonts(tuple(families), frozenset(missing))
+
+
+@contextlib.contextmanager
+def _fonts_for(texts: Sequence[str]):
+    """Draw inside the block with fonts that have the characters of ``texts`` (see
+    :func:`_choose_fonts`), without matplotlib's warning per missing character; yields the
+    :class:`_Fonts` chosen, whose ``missing`` characters the caller reports in one line
+    (:func:`_report_undrawable`). rcParams are changed only inside the block."""
+    import matplotlib
+
+    fonts = _choose_fonts(texts)
+    with matplotlib.rc_context({"font.family": list(fonts.families)}), \
+            warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_GLYPH_WARNING, category=UserWarning)
+        yield fonts
+
+
+class MissingGlyphsWarning(UserWarning):
+    """Some words of a plot have characters that no installed font has (drawn as boxes)."""
+
+
+def _report_undrawable(fonts: _Fonts, texts: Sequence[str], title: str,
+                       note: Callable[[str], None] | None) -> None:
+    """Say in one line which of ``texts`` (and whether ``title``) show as boxes, and which font
+    to install: through ``note``, or as one :class:`MissingGlyphsWarning` where no ``note`` is
+    given."""
+    bad = fonts.undrawable(texts) + (["the title"] if fonts.undrawable([title]) else [])
+    if not bad:
+        return
+    if any(a <= code <= b for code in fonts.missing for a, b in _CJK_RANGES):
+        font = "a CJK font such as Noto Sans CJK (Debian/Ubuntu: apt install fonts-noto-cjk)"
+    elif all(unicodedata.category(chr(code)) == "So" for code in fonts.missing):
+        font = ("a font with these symbols such as Symbola (Debian/Ubuntu: apt install "
+                "fonts-symbola)")
+    else:
+        font = "a font for that script, e.g. from Noto (Debian/Ubuntu: apt install fonts-noto)"
+    message = (f"no installed font has the characters of {_short_list(bad)}, so they show as "
+               f"placeholder boxes; install {font} and plot again")
+    if note is None:
+        warnings.warn(message, MissingGlyphsWarning, stacklevel=3)
+    else:
+        note(message)
+
+
 # -- the word map -----------------------------------------------------------------------------
 
 
-#: At most this many times more pixels per data unit on one axis than on the other. Filling the
-#: frame exaggerates the minor component; capping the stretch keeps distances roughly honest
-#: when PC2 explains far less than PC1, while still using the space for typical embeddings.
-MAX_STRETCH = 4.0
-
-
-def _limit_stretch(ax, renderer) -> None:
-    """Fix the axes limits, widening the shorter data range so that neither axis is stretched
-    more than :data:`MAX_STRETCH` times the other (pixels per data unit)."""
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    box = ax.get_window_extent(renderer)
-    x_scale = box.width / max(x1 - x0, 1e-300)  # pixels per unit along PC1
-    y_scale = box.height / max(y1 - y0, 1e-300)
-    if y_scale > MAX_STRETCH * x_scale:
-        half = box.height / (MAX_STRETCH * x_scale) / 2.0
-        mid = (y0 + y1) / 2.0
-        y0, y1 = mid - half, mid + half
-    elif x_scale > MAX_STRETCH * y_scale:
-        half = box.width / (MAX_STRETCH * y_scale) / 2.0
-        mid = (x0 + x1) / 2.0
-        x0, x1 = mid - half, mid + half
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
+def _equal_scales(ax) -> None:
+    """Give both axes the same data units per pixel (a distance on the map means the same in
+    every direction), widening the shorter data range around its centre, then fix the limits so
+    that the labels, measured in pixels next, stay where they are put."""
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.apply_aspect()
+    ax.set_xlim(*ax.get_xlim())
+    ax.set_ylim(*ax.get_ylim())
 
 
 #: Up to this many words every word gets a label (moved away, with a leader line, where the
@@ -394,14 +562,20 @@ def plot_words(
     title: str | None = None,
     dpi: int = 150,
     method: str = "pca",
+    note: Callable[[str], None] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Write a labelled 2-D map (PCA or t-SNE) of some words' vectors.
 
     The vectors of the known words are projected with :func:`pca_2d` (axes ``PC1``/``PC2``
     with the percentage of the plotted words' variance each explains) or :func:`tsne_2d` (axes
-    ``t-SNE 1``/``t-SNE 2``, which have no units or meaning of their own), fitted on those words
-    only. Each point is labelled with its word, placed to avoid overlapping other labels and
-    points. Up to :data:`LABEL_ALL_MAX` words every word is labelled; a bigger map (such as the
+    ``t-SNE 1 (no units)``/``t-SNE 2 (no units)``: they have no units or meaning of their own),
+    fitted on those words only. Both axes have the same scale (a unit is as long across as up),
+    so that distances on the map are not stretched in one direction: a map whose second
+    component explains little is a flat band, as it should be. Each point is labelled with its
+    word, placed to avoid overlapping other labels and points. Words in scripts the default font
+    lacks (Chinese, Japanese, Korean, ...) are drawn with an installed font that has them; what
+    no installed font has is said once, through ``note``, instead of matplotlib's warning per
+    character. Up to :data:`LABEL_ALL_MAX` words every word is labelled; a bigger map (such as the
     200 most frequent words) is drawn larger with smaller type, a word is labelled only where its
     label fits without overlapping, in the order given, the unlabelled points are pale and a
     note in the corner says how many are labelled. The file is written atomically: it appears
@@ -418,6 +592,9 @@ def plot_words(
         dpi: resolution in dots per inch; the figure is 8 x 6.5 inches (1200 x 975 pixels at the
             default 150 dpi), 11 x 9 inches above :data:`LABEL_ALL_MAX` words.
         method: ``"pca"`` or ``"tsne"`` (needs scikit-learn, the ``tsne`` extra).
+        note: called with one line (naming the words, and a font to install) when some labels
+            have characters that no installed font has; without it, that line is issued as a
+            :class:`MissingGlyphsWarning`.
 
     Returns:
         ``(plotted, missing)``: the words drawn, and the requested words not in the vocabulary
@@ -453,7 +630,7 @@ def plot_words(
     n = len(plotted)
     if method == "tsne":
         coords = tsne_2d(vectors)
-        xlabel, ylabel, name = "t-SNE 1", "t-SNE 2", "t-SNE"
+        xlabel, ylabel, name = "t-SNE 1 (no units)", "t-SNE 2 (no units)", "t-SNE"
     else:
         coords, explained = _pca(vectors)
         xlabel = f"PC1 ({100.0 * explained[0]:.1f}% of variance)"
@@ -463,32 +640,34 @@ def plot_words(
         title = f"{n} words ({name} of {vectors.shape[1]}-d vectors)"
 
     crowded = n > LABEL_ALL_MAX
-    fig, canvas = _new_figure(11.0, 9.0, dpi) if crowded else _new_figure(8.0, 6.5, dpi)
-    ax = fig.add_subplot()
-    marker_area = 12.0 if crowded else 22.0  # points^2
-    points = ax.scatter(coords[:, 0], coords[:, 1], s=marker_area, color=_WORD_COLOUR,
-                        edgecolors="white", linewidths=0.5, zorder=2)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.grid(True, color="#e5e5e5", linewidth=0.8, zorder=0)
-    ax.set_axisbelow(True)
-    ax.margins(x=0.14, y=0.10)  # room for labels at the edges
-    fig.tight_layout()
-    # Freeze the limits and layout before measuring label boxes in pixels.
-    renderer = canvas.get_renderer()
-    _limit_stretch(ax, renderer)
-    labelled = _place_labels(ax, renderer, coords, plotted, _font_size(n),
-                             marker_radius=2.5 if crowded else 3.5,
-                             only_where_room=crowded)
-    if not labelled.all():
-        points.set_facecolors([_WORD_COLOUR if done else _PALE_COLOUR for done in labelled])
-        fig.text(0.995, 0.005, f"{int(labelled.sum())} of {n} words labelled, in the order given;"
-                 " pale points had no room for a label", ha="right", va="bottom", fontsize=7,
-                 color="#666666")
+    with _fonts_for([*plotted, title]) as fonts:
+        fig, canvas = _new_figure(11.0, 9.0, dpi) if crowded else _new_figure(8.0, 6.5, dpi)
+        ax = fig.add_subplot()
+        marker_area = 12.0 if crowded else 22.0  # points^2
+        points = ax.scatter(coords[:, 0], coords[:, 1], s=marker_area, color=_WORD_COLOUR,
+                            edgecolors="white", linewidths=0.5, zorder=2)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.grid(True, color="#e5e5e5", linewidth=0.8, zorder=0)
+        ax.set_axisbelow(True)
+        ax.margins(x=0.14, y=0.10)  # room for labels at the edges
+        fig.tight_layout()
+        # Freeze the limits and layout before measuring label boxes in pixels.
+        renderer = canvas.get_renderer()
+        _equal_scales(ax)
+        labelled = _place_labels(ax, renderer, coords, plotted, _font_size(n),
+                                 marker_radius=2.5 if crowded else 3.5,
+                                 only_where_room=crowded)
+        if not labelled.all():
+            points.set_facecolors([_WORD_COLOUR if done else _PALE_COLOUR for done in labelled])
+            fig.text(0.995, 0.005, f"{int(labelled.sum())} of {n} words labelled, in the order "
+                     "given; pale points had no room for a label", ha="right", va="bottom",
+                     fontsize=7, color="#666666")
 
-    with atomic_output(out, "wb") as handle:
-        fig.savefig(handle, format=_format_for(out), dpi=dpi)
+        with atomic_output(out, "wb") as handle:
+            fig.savefig(handle, format=_format_for(out), dpi=dpi)
+    _report_undrawable(fonts, [w for w, done in zip(plotted, labelled) if done], title, note)
     return plotted, missing
 
 
@@ -604,6 +783,7 @@ def plot_loss(
     path: str | os.PathLike,
     title: str | None = None,
     dpi: int = 150,
+    note: Callable[[str], None] | None = None,
 ) -> None:
     """Write a line plot of the mean training loss per epoch of one or more runs.
 
@@ -624,6 +804,8 @@ def plot_loss(
         title: figure title; default ``"Training loss: <label>"`` for one run, ``"Training loss
             of <n> runs"`` for more.
         dpi: resolution; the figure is 8 x 5 inches (1200 x 750 pixels at 150 dpi).
+        note: called with one line when a run's label or the title has characters that no
+            installed font has (see :func:`plot_words`, which draws such text the same way).
 
     Raises:
         W2VError: no histories, a history without rows or without ``epoch`` / ``mean_loss``, no
@@ -659,44 +841,48 @@ def plot_loss(
 
     from matplotlib.ticker import MaxNLocator
 
-    fig, _canvas = _new_figure(8.0, 5.0, dpi)
-    if with_alpha:
-        ax, ax_alpha = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
-    else:
-        ax, ax_alpha = fig.add_subplot(), None
-    colours = [f"C{k % 10}" for k in range(len(series))]
-    most_epochs = max(len(epochs) for _, epochs, _, _ in series)
-    marker_size = 4.5 if most_epochs <= 30 else 2.5 if most_epochs <= 100 else 0.0
-    for (label, epochs, loss, alpha), colour in zip(series, colours):
-        finite = loss[np.isfinite(loss)]
-        legend = f"{label} (final {finite[-1]:.4g})" if finite.size else f"{label} (no finite loss)"
-        size = marker_size if len(epochs) > 1 else 6.0  # a one-epoch run is a visible point
-        ax.plot(epochs, loss, color=colour, linewidth=1.8, marker="o" if size else None,
-                markersize=size, label=legend, zorder=3)
-        if ax_alpha is not None and alpha is not None:
-            ax_alpha.plot(epochs, alpha, color=colour, linewidth=1.2,
-                          marker="o" if size else None, markersize=size * 0.6, zorder=3)
-    ax.set_ylabel("mean loss per (centre, outside) pair")
-    ax.set_title(title)
-    ax.legend(loc="best", fontsize=9, frameon=True, framealpha=0.9)
-    bottom = ax if ax_alpha is None else ax_alpha
-    bottom.set_xlabel("epoch")
-    bottom.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
-    first = min(float(epochs.min()) for _, epochs, _, _ in series)
-    last = max(float(epochs.max()) for _, epochs, _, _ in series)
-    if last - first < 1.0:
-        bottom.set_xlim(first - 0.5, last + 0.5)
-    for axis in (ax, ax_alpha):
-        if axis is not None:
-            axis.grid(True, color="#e5e5e5", linewidth=0.8, zorder=0)
-            axis.set_axisbelow(True)
-    if ax_alpha is not None:
-        ax_alpha.set_ylabel("learning rate α\n(end of epoch)", fontsize=9)
-        ax_alpha.set_ylim(bottom=0.0)
-        ax_alpha.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
-        ax_alpha.tick_params(axis="y", labelsize=8)
-    fig.tight_layout()
-    fig.align_ylabels()
+    with _fonts_for([*(label for label, _, _, _ in series), title]) as fonts:
+        fig, _canvas = _new_figure(8.0, 5.0, dpi)
+        if with_alpha:
+            ax, ax_alpha = fig.subplots(2, 1, sharex=True,
+                                        gridspec_kw={"height_ratios": [3, 1]})
+        else:
+            ax, ax_alpha = fig.add_subplot(), None
+        colours = [f"C{k % 10}" for k in range(len(series))]
+        most_epochs = max(len(epochs) for _, epochs, _, _ in series)
+        marker_size = 4.5 if most_epochs <= 30 else 2.5 if most_epochs <= 100 else 0.0
+        for (label, epochs, loss, alpha), colour in zip(series, colours):
+            finite = loss[np.isfinite(loss)]
+            legend = (f"{label} (final {finite[-1]:.4g})" if finite.size
+                      else f"{label} (no finite loss)")
+            size = marker_size if len(epochs) > 1 else 6.0  # a one-epoch run is a visible point
+            ax.plot(epochs, loss, color=colour, linewidth=1.8, marker="o" if size else None,
+                    markersize=size, label=legend, zorder=3)
+            if ax_alpha is not None and alpha is not None:
+                ax_alpha.plot(epochs, alpha, color=colour, linewidth=1.2,
+                              marker="o" if size else None, markersize=size * 0.6, zorder=3)
+        ax.set_ylabel("mean loss per (centre, outside) pair")
+        ax.set_title(title)
+        ax.legend(loc="best", fontsize=9, frameon=True, framealpha=0.9)
+        bottom = ax if ax_alpha is None else ax_alpha
+        bottom.set_xlabel("epoch")
+        bottom.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        first = min(float(epochs.min()) for _, epochs, _, _ in series)
+        last = max(float(epochs.max()) for _, epochs, _, _ in series)
+        if last - first < 1.0:
+            bottom.set_xlim(first - 0.5, last + 0.5)
+        for axis in (ax, ax_alpha):
+            if axis is not None:
+                axis.grid(True, color="#e5e5e5", linewidth=0.8, zorder=0)
+                axis.set_axisbelow(True)
+        if ax_alpha is not None:
+            ax_alpha.set_ylabel("learning rate α\n(end of epoch)", fontsize=9)
+            ax_alpha.set_ylim(bottom=0.0)
+            ax_alpha.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
+            ax_alpha.tick_params(axis="y", labelsize=8)
+        fig.tight_layout()
+        fig.align_ylabels()
 
-    with atomic_output(out, "wb") as handle:
-        fig.savefig(handle, format=_format_for(out), dpi=dpi)
+        with atomic_output(out, "wb") as handle:
+            fig.savefig(handle, format=_format_for(out), dpi=dpi)
+    _report_undrawable(fonts, [label for label, _, _, _ in series], title, note)

@@ -186,7 +186,8 @@ class TrainingSession:
         Raises:
             OptionError: an unknown option, a combination of options that cannot go together,
                 an option a resumed run cannot change, or a value out of range.
-            W2VError: an output cannot be written, or the saved model cannot be read.
+            W2VError: an output cannot be written, or the saved model cannot be read or holds
+                NaN or infinite weights.
         """
         unknown = sorted(set(given) - set(TRAIN_DEFAULTS))
         if unknown:
@@ -205,6 +206,8 @@ class TrainingSession:
             from w2vcli import model as saved_models
 
             session.saved = saved_models.load_model(resume or init)
+            # NaN weights would train on as a "divergence" of this run: say where they are.
+            saved_models.check_finite(resume or init, session.saved)
             stored = options_from_meta(session.saved.meta)
             stored["dim"] = session.saved.vector_size
             if resume:

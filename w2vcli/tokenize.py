@@ -13,10 +13,24 @@ Two tokenizers:
     lowercases (unless ``lowercase=False``) and keeps maximal runs of Unicode letters, digits and
     combining marks (text in NFC form), joined by single underscores so that phrases stay whole:
     ``"Troll2 is great!"`` gives ``["troll2", "is", "great"]``, ``"New_York rocks_"`` gives
-    ``["new_york", "rocks"]`` and ``"हिन्दी भाषा"`` gives ``["हिन्दी", "भाषा"]``.
+    ``["new_york", "rocks"]`` and ``"हिन्दी भाषा"`` gives ``["हिन्दी", "भाषा"]``. A word starts
+    with a letter or digit; the combining marks after it are part of it (``café`` with a
+    combining acute accent is one word, the same as the composed ``café``), a mark with no
+    letter before it (after a space, an emoji, punctuation) is dropped. Emoji, like other
+    symbols and punctuation, separate words and are not words themselves: ``"I ❤️ pizza"``
+    gives ``["i", "pizza"]`` (use ``whitespace`` to keep emoji). Invisible format characters
+    (Unicode's default-ignorable code points: variation selectors, zero-width joiners, soft
+    hyphens, bidirectional marks, tags, Hangul fillers) are removed before the text is split,
+    so they neither split a word (``"hy\\u00adphen"`` is ``hyphen``) nor become one, except the
+    zero-width space U+200B, which separates words (Thai and Khmer text marks word ends with it).
 ``whitespace``
     splits on whitespace and keeps tokens verbatim, like word2vec.c and gensim's LineSentence;
-    it lowercases only if ``lowercase=True`` is asked for.
+    it lowercases only if ``lowercase=True`` is asked for. A token made only of combining marks
+    and default-ignorable code points (a lone variation selector or zero-width joiner between
+    spaces) is dropped: it would be an invisible "word".
+
+Neither tokenizer ever emits a token made only of combining marks (category M) and
+default-ignorable code points (:func:`is_invisible`).
 
 What is read, and what is refused (each refusal a one-line :class:`~w2vcli.errors.CorpusError`):
 
@@ -63,6 +77,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, BinaryIO
 
+from w2vcli import compression
 from w2vcli.errors import CorpusError
 
 TOKENIZERS = ("words", "whitespace")
@@ -73,6 +88,16 @@ BLOCK_CHARS = 1 << 18
 # Runs of letters and digits, joined by single underscores (so phrases such as new_york that
 # `w2v phrases` writes stay one token); stray underscores are separators.
 _NOT_PLAIN_RE = re.compile(r"[^A-Za-z0-9 \t\n\r\f\v]")
+# Default_Ignorable_Code_Point, from Unicode 15.1's DerivedCoreProperties.txt: characters that
+# are not drawn where a renderer does not support them (format controls, variation selectors,
+# fillers, tags). Stable across versions (180F joined in 14.0).
+_DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200B), (0x200C, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F),
+    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+_ZERO_WIDTH_SPACE = (0x200B, 0x200B)  # a word boundary, not removed by the words tokenizer
 # The last whitespace character of a string (the fallback cut point of a long line).
 _LAST_SPACE_RE = re.compile(r"\s(?=\S*\Z)")
 
@@ -180,22 +205,16 @@ class _HeadFirst(io.BufferedIOBase):
 
 _COMPRESSED = {".gz": ("gzip", gzip.open), ".bz2": ("bzip2", bz2.open), ".xz": ("xz", lzma.open)}
 
-# Signatures of compressed files and archives that are not text under a plain name or on
-# standard input: (magic, what it is, the fix for a file, the fix for standard input).
-_SIGNATURES = (
-    (b"\x1f\x8b", "gzip-compressed", "rename it to end in .gz, or decompress it",
-     "pipe it through zcat first"),
-    (b"\xfd7zXZ\x00", "xz-compressed", "rename it to end in .xz, or decompress it",
-     "pipe it through xzcat first"),
-    (b"BZh", "bzip2-compressed", "rename it to end in .bz2, or decompress it",
-     "pipe it through bzcat first"),
-    (b"\x28\xb5\x2f\xfd", "zstd-compressed",
-     "decompress it (zstd -d), or recompress it with gzip, bzip2 or xz",
-     "pipe it through zstdcat first"),
-    (b"PK\x03\x04", "a zip archive", "unzip it and pass the text files inside",
-     "unzip it and pass the text files inside"),
-)
-_BZIP2_RE = re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)")
+# What to do with a compressed file or archive (recognised by :func:`w2vcli.compression.sniff`)
+# under a plain name or on standard input: kind -> (the fix for a file, for standard input).
+_UNPACK = {
+    "gzip": ("rename it to end in .gz, or decompress it", "pipe it through zcat first"),
+    "xz": ("rename it to end in .xz, or decompress it", "pipe it through xzcat first"),
+    "bzip2": ("rename it to end in .bz2, or decompress it", "pipe it through bzcat first"),
+    "zstd": ("decompress it (zstd -d), or recompress it with gzip, bzip2 or xz",
+             "pipe it through zstdcat first"),
+    "zip": ("unzip it and pass the text files inside", "unzip it and pass the text files inside"),
+}
 
 #: Signatures of binary formats that are never a corpus: (magic, what it is, what to pass).
 BINARY_SIGNATURES = (
@@ -220,10 +239,11 @@ def _describe(name: str) -> str:
 def _not_text(head: bytes, name: str, decompressed: bool) -> str | None:
     """Why ``head`` (a file's first bytes) is not UTF-8 text, as a one-line message, or None."""
     what = _describe(name)
-    if not decompressed:
-        for magic, kind, fix, stdin_fix in _SIGNATURES:
-            if head.startswith(magic) and (magic != b"BZh" or _BZIP2_RE.match(head)):
-                return f"{what} is {kind}, not text; {stdin_fix if name == '-' else fix}"
+    kind = None if decompressed else compression.sniff(head)
+    if kind is not None:
+        fix, stdin_fix = _UNPACK[kind]
+        return (f"{what} is {compression.describe(kind)}, not text; "
+                f"{stdin_fix if name == '-' else fix}")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return (f"{what} is UTF-16 or UTF-32 text (it starts with a byte-order mark); convert it "
                 "to UTF-8, e.g. with 'iconv -f UTF-16 -t UTF-8'")
@@ -365,25 +385,72 @@ def read_error(name: str, exc: BaseException) -> CorpusError:
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
+def _char_class(ranges: Sequence[tuple[int, int]]) -> str:
+    """The inside of a regular-expression character class for code point ranges."""
+    return "".join(f"\\U{a:08x}" + (f"-\\U{b:08x}" if b != a else "") for a, b in ranges)
+
+
+def _ranges(code_points: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted code points as (first, last) ranges of consecutive ones."""
+    ranges: list[tuple[int, int]] = []
+    for c in code_points:
+        if ranges and c == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], c)
+        else:
+            ranges.append((c, c))
+    return ranges
+
+
+@functools.lru_cache(maxsize=1)
+def _mark_ranges() -> list[tuple[int, int]]:
+    """The combining marks (Unicode category M) of this Python's Unicode version that are not
+    default-ignorable (variation selectors are marks too), as ranges."""
+    ignorable = {c for a, b in _DEFAULT_IGNORABLE for c in range(a, b + 1)}
+    return _ranges([c for c in range(sys.maxunicode + 1)
+                    if unicodedata.category(chr(c))[0] == "M" and c not in ignorable])
+
+
+def _ignorable_class(but_zero_width_space: bool = False) -> str:
+    """Default-ignorable code points (all, or all but U+200B) for a character class."""
+    return _char_class([r for r in _DEFAULT_IGNORABLE
+                        if not (but_zero_width_space and r == _ZERO_WIDTH_SPACE)])
+
+
+@functools.lru_cache(maxsize=1)
+def _invisible_re() -> re.Pattern:
+    """One or more combining marks and default-ignorable code points (for ``fullmatch``)."""
+    return re.compile(f"[{_char_class(_mark_ranges())}{_ignorable_class()}]+")
+
+
+@functools.lru_cache(maxsize=1)
+def _removed_re() -> re.Pattern:
+    """What the ``words`` tokenizer removes: default-ignorable code points but U+200B."""
+    return re.compile(f"[{_ignorable_class(but_zero_width_space=True)}]+")
+
+
+def is_invisible(token: str) -> bool:
+    """Whether ``token`` is non-empty and made only of combining marks (Unicode category M) and
+    default-ignorable code points (variation selectors, zero-width characters, format controls,
+    fillers, tags): a string that draws as nothing, or as a mark on nothing. The tokenizers never
+    emit one."""
+    return _invisible_re().fullmatch(token) is not None
+
+
 @functools.lru_cache(maxsize=1)
 def word_pattern() -> re.Pattern:
-    """The ``words`` tokenizer's token: letters, digits and combining marks, joined by single
-    underscores.
+    """The ``words`` tokenizer's token: a letter or digit and the letters, digits and combining
+    marks after it, parts joined by single underscores.
 
     Combining marks (Unicode category M: Devanagari vowel signs, decomposed accents) belong to
     the word they sit in; Python's ``\\w`` leaves them out, which would cut ``हिन्दी`` into
-    consonants. Built once per process (about 0.15 s).
+    consonants. A mark with no letter or digit before it is no word. Default-ignorable code
+    points (variation selectors are marks too) are no word characters here; the tokenizer
+    removes all of them but U+200B before matching (see the module docstring), so that they do
+    not cut words. Built once per process (about 0.3 s).
     """
-    marks = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c))[0] == "M"]
-    ranges = []
-    start = prev = marks[0]
-    for c in marks[1:] + [-1]:
-        if c != prev + 1:
-            ranges.append(f"\\U{start:08x}" + (f"-\\U{prev:08x}" if prev != start else ""))
-            start = c
-        prev = c
-    char = rf"(?:[^\W_]|[{''.join(ranges)}])"
-    return re.compile(rf"{char}+(?:_{char}+)*")
+    char = rf"[^\W_{_ignorable_class()}]"  # a letter or digit (Hangul fillers are letters too)
+    more = rf"(?:{char}|[{_char_class(_mark_ranges())}])*"
+    return re.compile(rf"{char}{more}(?:_{char}{more})*")
 
 
 def make_tokenizer(kind: str = "words", lowercase: bool | None = None) -> Callable[[str], list[str]]:
@@ -404,6 +471,7 @@ def make_tokenizer(kind: str = "words", lowercase: bool | None = None) -> Callab
     if kind == "words":
         findall = word_pattern().findall
         search_other = _NOT_PLAIN_RE.search
+        remove = _removed_re().sub
         normalize = unicodedata.normalize
 
         def words(text: str) -> list[str]:
@@ -412,25 +480,34 @@ def make_tokenizer(kind: str = "words", lowercase: bool | None = None) -> Callab
             # Fast path: plain ASCII letters, digits and spaces split the same way, 2.5x faster.
             if not search_other(text):
                 return text.split()
-            # Composed form, so that a decomposed "naïve" and a composed one are one word.
-            return findall(normalize("NFC", text))
+            # Invisible format characters out, then the composed form, so that a decomposed
+            # "naïve" and a composed one are one word.
+            return findall(normalize("NFC", remove("", text)))
 
         words.spec = ("words", lowercase)  # type: ignore[attr-defined]
         return words
-    if lowercase:
-        def lower_split(text: str) -> list[str]:
-            return text.lower().split()
 
-        lower_split.spec = ("whitespace", True)  # type: ignore[attr-defined]
-        return lower_split
-    return str.split
+    def whitespace(text: str) -> list[str]:
+        if lowercase:
+            text = text.lower()
+        tokens = text.split()
+        if text.isascii():  # no marks, no default-ignorables: the common case, at split's speed
+            return tokens
+        invisible = _invisible_re()
+        if not invisible.search(text):
+            return tokens
+        return [t for t in tokens if not invisible.fullmatch(t)]
+
+    whitespace.spec = ("whitespace", lowercase)  # type: ignore[attr-defined]
+    return whitespace
 
 
 def tokenizer_spec(tokenizer: Callable[[str], list[str]]) -> tuple[str, bool] | None:
     """``(kind, lowercase)`` of a tokenizer made by :func:`make_tokenizer`, None for any other.
 
     Lets a reader that tokenizes bytes itself (:mod:`w2vcli.encode`) do exactly what the
-    function would do; an unknown function is only ever called.
+    function would do on pure-ASCII text (it hands every other line to the function itself);
+    an unknown function is only ever called. ``str.split`` counts as ``("whitespace", False)``.
     """
     if tokenizer is str.split:
         return ("whitespace", False)

@@ -246,18 +246,26 @@ def save_vocab(path, vocab: Vocab) -> None:
 def read_vocab(path, min_count: int = 1, max_vocab: int | None = None) -> Vocab:
     """Read a ``word count`` file (word2vec.c's ``-read-vocab`` format; tabs work too).
 
-    Words are re-sorted by count (ties in file order) and ``min_count`` / ``max_vocab`` applied,
-    as word2vec.c does after reading.
+    The file may be gzip, bzip2 or xz compressed (recognised from its first bytes, whatever its
+    name: :mod:`w2vcli.compression`). Words are re-sorted by count (ties in file order) and
+    ``min_count`` / ``max_vocab`` applied, as word2vec.c does after reading.
 
     Raises:
-        CorpusError: the file is missing or unreadable, a line is not ``word count`` (names the
-            line), a word repeats, or no word reaches ``min_count``.
+        CorpusError: the file is missing or unreadable, zstd or zip, damaged compressed data, a
+            line is not ``word count`` (names the line), a word repeats, or no word reaches
+            ``min_count``.
     """
+    import io
+
+    from w2vcli import compression
+
     words: list[str] = []
     counts: list[int] = []
     seen: dict[str, int] = {}
+    kind = None
     try:
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        with compression.open_bytes(path) as (stream, kind), \
+                io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace") as fh:
             for number, line in enumerate(fh, start=1):
                 parts = line.split()
                 if not parts:
@@ -280,8 +288,17 @@ def read_vocab(path, min_count: int = 1, max_vocab: int | None = None) -> Vocab:
             f"vocabulary file {path} is a directory; give a 'word count' file "
             "such as one written by --save-vocab"
         ) from None
-    except OSError as exc:
-        raise CorpusError(f"cannot read vocabulary file {path}: {exc.strerror or exc}") from None
+    except compression.UnsupportedCompression as exc:
+        raise CorpusError(f"vocabulary file {path} is {compression.describe(exc.kind)}; "
+                          f"{compression.UNPACK[exc.kind]}") from None
+    except compression.READ_ERRORS as exc:
+        if kind is not None and compression.is_damage(exc):
+            raise CorpusError(f"vocabulary file {path}: the {kind}-compressed data is damaged or "
+                              f"truncated ({exc}); create it again") from None
+        if isinstance(exc, OSError):
+            raise CorpusError(
+                f"cannot read vocabulary file {path}: {exc.strerror or exc}") from None
+        raise
     if not words:
         raise CorpusError(f"vocabulary file {path} has no words")
     vocab, _ = Vocab.from_counts(words, np.asarray(counts, dtype=np.int64), min_count, max_vocab)
