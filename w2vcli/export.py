@@ -16,10 +16,11 @@
   TensorBoard: lines split on ``"\\n"``, values on ``"\\t"``, blank lines skipped;
   ``projector_plugin.py``'s TSV reader for TensorBoard). Values are written as the text
   vectors format writes them (:mod:`w2vcli.textformat`: ``%.9g``, which reads back to the
-  same float32).
-- :func:`write_npy` writes ``OUT.npy``, the float32 (V, d) matrix (``numpy.load``, memory-mappable
-  with ``mmap_mode="r"``), and ``OUT.vocab.txt``, its words one a line in row order, or ``word
-  count`` lines (GloVe's ``vocab.txt`` layout) when counts are known.
+  same float32). Checked by hand with TensorBoard 2.21 (``tensorboard --logdir DIR``, no
+  TensorFlow): its plugin reads the config, and serves the tensor bit for bit and the labels.
+- :func:`write_npy` writes ``NAME.npy``, the float32 (V, d) matrix (``numpy.load``,
+  memory-mappable with ``mmap_mode="r"``), and ``NAME.vocab.txt``, its words one a line in row
+  order, or ``word count`` lines (GloVe's ``vocab.txt`` layout) when counts are known.
 
 Both refuse, before anything replaces an existing output, words the format cannot hold (they
 would shift every later row) and, for the Projector, non-finite values (its parser does not read
