@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 W2V    := $(BIN)/w2v
 SHARED ?= ../shared
 
-.PHONY: demo test bench bench-kernel bench-threads bench-scale bench-vocab bench-encode clean
+.PHONY: demo test bench bench-kernel bench-threads bench-scale bench-vocab bench-encode bench-spacy clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ bench-vocab: $(VENV)/.installed
 ## bench-encode: corpus reading and encoding, tokens/s and peak RSS, Python reference against compiled
 bench-encode: $(VENV)/.installed
 	$(BIN)/python benchmarks/encode.py
+
+## bench-spacy: spaCy's 'init vectors' reads w2v's text vectors and agrees on neighbours and
+## similarities (spaCy goes in benchmarks/.venv-spacy)
+bench-spacy: $(VENV)/.installed
+	$(BIN)/python benchmarks/spacy_check.py
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache

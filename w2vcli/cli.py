@@ -849,35 +849,102 @@ def _same_path(a: str, b: str) -> bool:
 @cli.command()
 @click.argument("source", metavar="IN")
 @click.argument("dest", metavar="OUT")
-@click.option("--format", "fmt", type=click.Choice(["text", "binary"]), default=None,
-              help="Output format  [default: binary for *.bin, else text]")
-def convert(source: str, dest: str, fmt: str | None) -> None:
-    """Convert vectors or a model directory to word2vec text or binary.
+@click.option("--format", "fmt", type=click.Choice(["text", "binary", "projector", "npy"]),
+              default=None,
+              help="Output format  [default: binary for *.bin, npy for *.npy, else text]")
+@click.option("--top", default=None, type=_Ints(1), metavar="N",
+              help="Keep only the first N words (the N most frequent).  [default: all]")
+def convert(source: str, dest: str, fmt: str | None, top: int | None) -> None:
+    """Convert vectors or a model directory to another format.
 
-    IN is a vectors file (text or binary, detected) or a model directory; OUT is written
-    atomically, in --format or as its name suggests (*.bin: binary, else text).
+    IN is a vectors file (text or binary, detected) or a model directory. OUT is written
+    atomically, in --format or as its name suggests:
 
-    Example: w2v convert vectors.txt vectors.bin
+    \b
+    text       word2vec.c text (gensim, spaCy's 'init vectors', word2vec.c read it)
+    binary     word2vec.c binary
+    projector  OUT is a directory for the TensorBoard Embedding Projector:
+               vectors.tsv (tab-separated values, no header), metadata.tsv
+               (word and count with a header for a model directory, else one word
+               a line, no header) and projector_config.pbtxt. Load the two .tsv
+               files at projector.tensorflow.org, or run tensorboard --logdir OUT.
+               OUT may be new, empty, or an earlier projector export.
+    npy        OUT is NAME.npy or NAME: NAME.npy, the float32 (words x dims)
+               matrix (numpy.load), and NAME.vocab.txt, its words one a line
+               ('word count' lines for a model directory)
+
+    Counts are known only for a model directory. The Projector samples 50,000 points for PCA
+    and 10,000 for t-SNE: --top keeps the most frequent words.
+
+    \b
+    Examples: w2v convert vectors.txt vectors.bin
+              w2v convert model/ projector --format projector --top 20000
+              w2v convert vectors.txt vectors.npy
     """
     from w2vcli.atomic import check_writable
-    from w2vcli.io import (format_for_path, load_vectors_and_source, save_word2vec_format,
-                           vectors_path_kind)
+    from w2vcli.export import (PROJECTOR_SAMPLE_SIZES, check_projector_target, npy_paths,
+                               write_npy, write_projector)
+    from w2vcli.io import (format_for_path, load_vectors_and_source, vectors_path_kind,
+                           write_vectors)
 
-    if _same_path(source, dest):
-        raise W2VError(
-            f"input and output are the same path '{dest}'; write the converted vectors to "
-            "another file"
-        )
-    fmt = fmt or format_for_path(dest)
+    if fmt is None:
+        fmt = "npy" if dest.endswith(".npy") else format_for_path(dest)
+    outputs = [str(p) for p in npy_paths(dest)] if fmt == "npy" else [dest]
+    for out in outputs:
+        if _same_path(source, out):
+            raise W2VError(
+                f"input and output are the same path '{out}'; write the converted vectors to "
+                "another file"
+            )
     vectors_path_kind(source)  # a missing source is named before the destination
-    check_writable(dest)
+    if fmt == "projector":
+        check_projector_target(dest)
+    else:
+        for out in outputs:
+            check_writable(out)
     kv, read = load_vectors_and_source(source)
-    save_word2vec_format(kv, dest, binary=fmt == "binary")
-    _stderr_console().print(
-        f"Converted {source} ({read.label}) to {dest} ({fmt}): {len(kv):,} words x "
-        f"{kv.vector_size} dims",
-        markup=False, soft_wrap=True,
-    )
+    words, vectors, counts = kv.index_to_key, kv.vectors, kv.counts
+    if top is not None and top < len(words):
+        words, vectors = words[:top], vectors[:top]
+        counts = None if counts is None else counts[:top]
+    source_format = read.label
+    size = f"{len(words):,} words x {kv.vector_size} dims"
+    if top is not None and top < len(kv):
+        size += f" (the first {top:,} of {len(kv):,})"
+    console = _stderr_console()
+    if fmt in ("text", "binary"):
+        write_vectors(dest, words, vectors, binary=fmt == "binary")
+        console.print(f"Converted {source} ({source_format}) to {dest} ({fmt}): {size}",
+                      markup=False, soft_wrap=True)
+    elif fmt == "npy":
+        matrix, vocab = write_npy(dest, words, vectors, counts)
+        console.print(
+            f"Converted {source} ({source_format}) to {matrix} and {vocab} "
+            f"({'words and counts' if counts is not None else 'words'}): {size}",
+            markup=False, soft_wrap=True,
+        )
+    else:
+        export = write_projector(dest, words, vectors, counts)
+        columns = "word, count" if export.with_counts else "word"
+        console.print(
+            f"Converted {source} ({source_format}) to {os.path.join(dest, '')} for the "
+            "Embedding Projector: "
+            f"vectors.tsv, metadata.tsv ({columns}), projector_config.pbtxt; {size}",
+            markup=False, soft_wrap=True,
+        )
+        pca = PROJECTOR_SAMPLE_SIZES["pca"]
+        if len(words) > pca:
+            console.print(
+                f"Note: the Projector computes PCA on a sample of {pca:,} points and t-SNE on "
+                f"{PROJECTOR_SAMPLE_SIZES['tsne']:,} (of all {len(words):,}); "
+                "--top N keeps the N most frequent words.",
+                markup=False, soft_wrap=True,
+            )
+        console.print(
+            "Open https://projector.tensorflow.org, click Load and choose vectors.tsv and "
+            f"metadata.tsv; or run: tensorboard --logdir {dest}",
+            markup=False, soft_wrap=True,
+        )
 
 
 def _human_size(n_bytes: int) -> str:
