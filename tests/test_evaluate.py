@@ -363,3 +363,54 @@ def test_real_wordsim353_parses():
     result = evaluate_word_pairs(kv, path)
     assert (result.pairs_used, result.pairs_total, result.oov_ratio) == (353, 353, 0.0)
     assert -0.3 < result.spearman < 0.3  # random vectors: no correlation
+
+
+def test_the_standard_sets_ship_inside_the_package(shared_data):
+    from w2vcli.evaluate import STANDARD_SETS, standard_set
+
+    for name, file in STANDARD_SETS.items():
+        assert standard_set(name).read_bytes() == (shared_data / "eval" / file).read_bytes()
+
+
+def test_eval_with_no_file_reports_both_standard_sets(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from w2vcli.cli import cli
+    from w2vcli.io import save_word2vec_format
+    from w2vcli.keyedvectors import KeyedVectors
+
+    # Capitals and countries on two axes: athens - greece + iraq = baghdad, and so on.
+    pairs = [("athens", "greece"), ("baghdad", "iraq"), ("bangkok", "thailand"),
+             ("beijing", "china"), ("berlin", "germany")]
+    words, rows = [], []
+    for i, (capital, country) in enumerate(pairs):
+        base = np.zeros(8)
+        base[i] = 1.0
+        words += [capital, country]
+        rows += [base + np.eye(8)[6], base + np.eye(8)[7]]
+    words += ["love", "sex", "tiger", "cat"]
+    rows += [np.eye(8)[5], np.eye(8)[5] + 0.1, np.ones(8), np.ones(8) + 0.2]
+    path = tmp_path / "v.txt"
+    save_word2vec_format(KeyedVectors(words, np.array(rows, dtype=np.float32)), path)
+    result = CliRunner().invoke(cli, ["eval", "-v", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    analogy = report["analogy"]
+    assert analogy["questions"] == 19544 and analogy["answered"] >= 20  # 5 x 4, and repeats
+    assert analogy["accuracy"] == 1.0
+    assert analogy["semantic"]["answered"] == analogy["answered"]
+    assert analogy["syntactic"]["answered"] == 0
+    assert report["wordsim353"]["pairs_total"] == 353 and report["wordsim353"]["pairs_used"] >= 2
+    assert "analogy questions were scored" in result.stderr  # the coverage warning
+    table = CliRunner(env={"COLUMNS": "120"}).invoke(cli, ["eval", "-v", str(path), "--format",
+                                                           "table"])
+    assert "semantic" in table.stdout and "Spearman rho" in table.stdout
+    # The FILE forms still work beside it.
+    questions = tmp_path / "q.txt"
+    questions.write_text(": capitals\nathens greece berlin germany\n")
+    result = CliRunner().invoke(cli, ["eval", "analogy", str(questions), "-v", str(path),
+                                      "--format", "tsv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1].startswith("capitals\t1\t1\t1\t1.000000")

@@ -716,9 +716,87 @@ def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_co
     )
 
 
-@cli.group(name="eval")
-def evaluate() -> None:
-    """Score vectors on word analogies or word-similarity judgements."""
+@cli.group(name="eval", invoke_without_command=True)
+@vectors_option
+@click.option("--restrict-vocab", default=30000, show_default=True, type=_Ints(0),
+              help="Analogies: use only the most frequent N words, as word2vec.c's "
+                   "compute-accuracy (0: all).")
+@format_option("one line per set and measure: set, measure, score, scored, items, coverage")
+@click.pass_context
+def evaluate(ctx: click.Context, vectors: str, restrict_vocab: int, fmt: str | None) -> None:
+    """Score vectors on word analogies or word-similarity judgements.
+
+    With no command: one quality report on the standard sets shipped with w2v, Google's analogy
+    questions (Mikolov et al. 2013; accuracy, semantic and syntactic) and WordSim353
+    (Finkelstein et al. 2002; Spearman's rho), each with its coverage. 'eval analogy FILE' and
+    'eval similarity FILE' score other sets.
+    """
+    if ctx.invoked_subcommand is None:
+        _quality_report(vectors, restrict_vocab, fmt)
+
+
+def _quality_report(vectors: str, restrict_vocab: int, fmt: str | None) -> None:
+    """``w2v eval`` with no command: the shipped standard sets, in one report."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from w2vcli import report
+    from w2vcli.evaluate import STANDARD_SETS, quality_report
+
+    console = report.stdout_console()
+    fmt = report.choose_format(fmt, console)
+    kv = _load_vectors(vectors)
+    result = quality_report(kv, restrict_vocab or None)
+    analogy, pairs = result.analogy, result.wordsim353
+    warnings = [w for w in (analogy.coverage_warning(), pairs.coverage_warning(len(kv))) if w]
+    _print_notes(warnings)
+    name = {"analogy": f"analogy ({STANDARD_SETS['analogy']})",
+            "wordsim353": f"WordSim353 ({STANDARD_SETS['wordsim353']})"}
+    rows = [  # set, measure, score, scored, items
+        (name["analogy"], "accuracy", analogy.accuracy, analogy.answered, analogy.total),
+        ("  semantic", "accuracy", analogy.semantic.accuracy, analogy.semantic.answered,
+         analogy.semantic.total),
+        ("  syntactic", "accuracy", analogy.syntactic.accuracy, analogy.syntactic.answered,
+         analogy.syntactic.total),
+        (name["wordsim353"], "Spearman rho", pairs.spearman, pairs.pairs_used, pairs.pairs_total),
+    ]
+    if fmt == "json":
+        def section(s) -> dict:
+            return {"accuracy": s.accuracy, "correct": s.correct, "answered": s.answered,
+                    "questions": s.total, "coverage": s.coverage, "oov": s.oov,
+                    "restricted": s.restricted}
+
+        report.print_json({
+            "vectors": vectors, "words": len(kv), "dims": kv.vector_size,
+            "analogy": {"file": STANDARD_SETS["analogy"],
+                        "restrict_vocab": analogy.restrict_vocab, **section(analogy.overall),
+                        "semantic": section(analogy.semantic),
+                        "syntactic": section(analogy.syntactic)},
+            "wordsim353": {"file": STANDARD_SETS["wordsim353"],
+                           "spearman": report.json_number(pairs.spearman),
+                           "pearson": report.json_number(pairs.pearson),
+                           "pairs_used": pairs.pairs_used, "pairs_total": pairs.pairs_total,
+                           "coverage": 1 - pairs.oov_ratio, "oov_pairs": pairs.oov_pairs},
+        })
+        return
+    if fmt == "tsv":
+        report.print_tsv(["set", "measure", "score", "scored", "items", "coverage"], (
+            (label.strip(), measure, f"{score:.6f}", scored, items,
+             f"{scored / items if items else 0:.6f}")
+            for label, measure, score, scored, items in rows))
+        return
+    within = f", restrict-vocab {restrict_vocab:,}" if restrict_vocab else ""
+    table = Table(title=Text(f"Quality of {vectors} ({len(kv):,} words x {kv.vector_size} "
+                             f"dims{within})"))
+    for column in ("set", "measure", "score", "scored / items", "coverage"):
+        table.add_column(column, justify="left" if column in ("set", "measure") else "right",
+                         no_wrap=column == "set")
+    for label, measure, score, scored, items in rows:
+        table.add_row(Text(label), measure, f"{score:.4f}", f"{scored:,} / {items:,}",
+                      f"{100 * scored / items if items else 0:.1f}%")
+    report.print_table(console, table, [
+        f"{label.strip()}: {measure} {score:.4f} on {scored:,} of {items:,}"
+        for label, measure, score, scored, items in rows])
 
 
 def _case_note(case_matched: Sequence[tuple[str, str]], file: str) -> list[str]:

@@ -526,3 +526,43 @@ def evaluate_word_pairs(
         oov_words=tuple(match.oov),
         case_matched=tuple(match.case_matched.items()),
     )
+
+
+#: The evaluation sets that ship inside the package (``w2vcli/data``, see its README for
+#: sources and licences): name -> file name.
+STANDARD_SETS = {"analogy": "questions-words.txt", "wordsim353": "wordsim353.tsv"}
+
+
+def standard_set(name: str) -> Path:
+    """Path of a shipped evaluation set: ``"analogy"`` (Mikolov et al. 2013's
+    questions-words.txt) or ``"wordsim353"`` (Finkelstein et al. 2002).
+
+    Raises:
+        KeyError: another name.
+    """
+    from importlib.resources import files
+
+    return Path(str(files("w2vcli") / "data" / STANDARD_SETS[name]))
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """What ``w2v eval`` with no file reports: the shipped analogy set (accuracy, semantic and
+    syntactic split, coverage) and WordSim353 (Spearman's rho, coverage)."""
+
+    analogy: AnalogyResult
+    wordsim353: SimilarityResult
+
+
+def quality_report(kv, restrict_vocab: int | None = 30000) -> QualityReport:
+    """Score ``kv`` (a :class:`w2vcli.keyedvectors.KeyedVectors`) on the shipped standard sets,
+    as :func:`evaluate_analogies` (with ``restrict_vocab``, as word2vec.c's compute-accuracy)
+    and :func:`evaluate_word_pairs` do.
+
+    Raises:
+        W2VError: the vectors are unusable (see those functions).
+    """
+    return QualityReport(
+        analogy=evaluate_analogies(kv, standard_set("analogy"), restrict_vocab=restrict_vocab),
+        wordsim353=evaluate_word_pairs(kv, standard_set("wordsim353")),
+    )
