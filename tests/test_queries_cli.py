@@ -267,3 +267,27 @@ def test_queries_and_evaluations_do_not_import_numba_or_matplotlib(vectors, ques
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.strip() == "[]"
+
+
+def test_similar_reads_queries_from_stdin_once_loaded(vectors):
+    result = CliRunner().invoke(cli, ["similar", "-v", str(vectors), "-n", "1"],
+                                input="king\n\nqwzx\ncomputer france\nEXIT\nspain\n")
+    lines = result.stdout.splitlines()
+    assert lines == ["query\trank\tneighbour\tcosine",  # one header for the whole stream
+                     f"king\t1\tprince\t{lines[1].split()[-1]}",
+                     f"computer\t1\tmacintosh\t{lines[2].split()[-1]}",
+                     f"france\t1\tspain\t{lines[3].split()[-1]}"]  # EXIT stopped before spain
+    assert "Error: 'qwzx' is not in the vocabulary" in result.stderr
+    assert result.exit_code == 1  # a query failed; the others were answered
+
+
+def test_analogy_reads_questions_from_stdin_as_json_lines(vectors):
+    result = CliRunner().invoke(cli, ["analogy", "-v", str(vectors), "-n", "1", "--format",
+                                      "json"], input="king prince france\nking prince\n")
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(a["a"], a["b"], a["c"]) for a in answers] == [("king", "prince", "france")]
+    assert answers[0]["neighbours"][0]["rank"] == 1
+    assert "Error: 'king prince': give three words A B C" in result.stderr
+    assert result.exit_code == 1
+    result = CliRunner().invoke(cli, ["analogy", "-v", str(vectors), "king", "prince"])
+    assert result.exit_code == 2 and "give three words A B C (got 2)" in result.output

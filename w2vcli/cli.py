@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import signal
 import threading
 from collections.abc import Sequence
@@ -444,8 +445,38 @@ def _raise_usage(exc) -> None:
     raise click.BadParameter(str(exc), param_hint=exc.option) from None
 
 
+def _queries(prompt: str):
+    """Query lines from standard input until EOF or a line 'EXIT' (word2vec.c's distance and
+    word-analogy loop): at a terminal after a prompt on stderr, else one per input line.
+    Blank lines are skipped; each yield is the line's words."""
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            click.echo(prompt, err=True, nl=False)
+        line = sys.stdin.readline()
+        if not line or line.strip() == "EXIT":
+            return
+        if line.strip():
+            yield line.split()
+
+
+def _each_query(prompt: str, answer) -> None:
+    """Call ``answer(words, first)`` for each query line; a bad query is a one-line error on
+    stderr and the loop goes on (exit status 1 at the end if any failed)."""
+    failed = False
+    for n, words in enumerate(_queries(prompt)):
+        try:
+            answer(words, n == 0)
+        except (W2VError, click.UsageError) as exc:
+            failed = True
+            click.echo(f"Error: {exc.format_message() if isinstance(exc, click.UsageError) else exc}",
+                       err=True)
+    if failed:
+        sys.exit(1)
+
+
 @cli.command()
-@click.argument("words", nargs=-1, required=True)
+@click.argument("words", nargs=-1, required=False)
 @vectors_option
 @click.option("-n", "--topn", default=10, show_default=True, type=_Ints(),
               help="Neighbours to list.")
@@ -456,12 +487,28 @@ def similar(words: Sequence[str], vectors: str, topn: int, fmt: str | None) -> N
     A WORD not in the vectors as written is taken in its only other case (KING -> king in a
     lowercased model), or else skipped with a note suggesting close words; it is an error only
     if no WORD is left.
+
+    With no WORD, queries are read from standard input, one line at a time, the vectors loaded
+    once (word2vec.c's distance): at a terminal after a prompt, in a pipe one answer per line
+    (tsv: one header; json: one document per line). EXIT or end of input stops.
     """
     from w2vcli import report
 
     console = report.stdout_console()
     fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
+    if words:
+        _answer_similar(kv, vectors, words, topn, fmt, console)
+    else:
+        _each_query("Words (EXIT to quit): ", lambda line, first: _answer_similar(
+            kv, vectors, line, topn, fmt, console, first=first, stream=True))
+
+
+def _answer_similar(kv, vectors: str, words: Sequence[str], topn: int, fmt: str, console,
+                    first: bool = True, stream: bool = False) -> None:
+    """Print the neighbours of ``words`` (one query) in ``fmt``; ``stream``: one of many."""
+    from w2vcli import report
+
     found = _look_up(kv, words)
     given: dict[str | None, str] = {}  # each word used, as first typed
     for typed in words:
@@ -477,9 +524,9 @@ def similar(words: Sequence[str], vectors: str, topn: int, fmt: str | None) -> N
                                 for rank, (neighbour, cosine) in enumerate(neighbours, 1)]}
                 for word, neighbours in results],
             "unknown": list(found.unknown),
-        })
+        }, one_line=stream)
     elif fmt == "tsv":
-        report.print_tsv(["query", "rank", "neighbour", "cosine"], (
+        report.print_tsv(["query", "rank", "neighbour", "cosine"] if first else None, (
             (word, rank, neighbour, f"{cosine:.6f}")
             for word, neighbours in results
             for rank, (neighbour, cosine) in enumerate(neighbours, 1)))
@@ -488,27 +535,50 @@ def similar(words: Sequence[str], vectors: str, topn: int, fmt: str | None) -> N
 
 
 @cli.command()
-@click.argument("a")
-@click.argument("b")
-@click.argument("c")
+@click.argument("words", nargs=-1, required=False, metavar="[A B C]")
 @vectors_option
 @click.option("-n", "--topn", default=10, show_default=True, type=_Ints(),
               help="Candidates to list.")
 @format_option("one line per a, b, c, rank, neighbour and cosine")
-def analogy(a: str, b: str, c: str, vectors: str, topn: int, fmt: str | None) -> None:
+def analogy(words: Sequence[str], vectors: str, topn: int, fmt: str | None) -> None:
     """A is to B as C is to ?  (the words nearest to B - A + C, Mikolov et al. 2013).
 
     Words are matched as by 'w2v similar' (KING -> king in a lowercased model); all three are
     needed, so an unknown one is an error.
+
+    With no words, questions 'A B C' are read from standard input, one a line, the vectors
+    loaded once (word2vec.c's word-analogy): at a terminal after a prompt, in a pipe one answer
+    per line. EXIT or end of input stops.
     """
+    from w2vcli import report
+
+    console = report.stdout_console()
+    fmt = report.choose_format(fmt, console)
+    if words and len(words) != 3:
+        raise click.UsageError(f"give three words A B C (got {len(words)}), or none to read "
+                               "questions from standard input")
+    kv = _load_vectors(vectors)
+    if words:
+        _answer_analogy(kv, vectors, *words, topn=topn, fmt=fmt, console=console)
+        return
+
+    def answer(line: Sequence[str], first: bool) -> None:
+        if len(line) != 3:
+            raise W2VError(f"'{' '.join(line)}': give three words A B C")
+        _answer_analogy(kv, vectors, *line, topn=topn, fmt=fmt, console=console, first=first,
+                        stream=True)
+
+    _each_query("A B C (EXIT to quit): ", answer)
+
+
+def _answer_analogy(kv, vectors: str, a: str, b: str, c: str, topn: int, fmt: str, console,
+                    first: bool = True, stream: bool = False) -> None:
+    """Print the answers to A : B :: C : ? in ``fmt``; ``stream``: one of many questions."""
     from rich.table import Table
     from rich.text import Text
 
     from w2vcli import report
 
-    console = report.stdout_console()
-    fmt = report.choose_format(fmt, console)
-    kv = _load_vectors(vectors)
     _look_up(kv, [a, b, c], every=True)
     a, b, c = (kv.find(word) for word in (a, b, c))
     answers = kv.analogy(a, b, c, topn=topn)
@@ -517,10 +587,10 @@ def analogy(a: str, b: str, c: str, vectors: str, topn: int, fmt: str | None) ->
             "vectors": vectors, "a": a, "b": b, "c": c,
             "neighbours": [{"rank": rank, "neighbour": word, "cosine": report.json_number(score)}
                            for rank, (word, score) in enumerate(answers, 1)],
-        })
+        }, one_line=stream)
         return
     if fmt == "tsv":
-        report.print_tsv(["a", "b", "c", "rank", "neighbour", "cosine"],
+        report.print_tsv(["a", "b", "c", "rank", "neighbour", "cosine"] if first else None,
                          ((a, b, c, rank, word, f"{score:.6f}")
                           for rank, (word, score) in enumerate(answers, 1)))
         return

@@ -175,11 +175,13 @@ def tsv_field(value: object) -> str:
     return text
 
 
-def print_tsv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """Write a header line and then one tab-separated line per row to standard output."""
+def print_tsv(header: Sequence[str] | None, rows: Iterable[Sequence[object]]) -> None:
+    """Write a header line (unless ``None``: a later block of the same stream) and then one
+    tab-separated line per row to standard output."""
     import click
 
-    click.echo("\t".join(header))
+    if header is not None:
+        click.echo("\t".join(header))
     for row in rows:
         click.echo("\t".join(tsv_field(value) for value in row))
 
@@ -190,8 +192,10 @@ def json_number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def print_json(document: object) -> None:
-    """Write ``document`` to standard output as one indented JSON document (UTF-8 as is)."""
+def print_json(document: object, one_line: bool = False) -> None:
+    """Write ``document`` to standard output as one indented JSON document (UTF-8 as is), or
+    with ``one_line`` as one line (a JSON Lines stream of answers)."""
     import click
 
-    click.echo(json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False))
+    click.echo(json.dumps(document, ensure_ascii=False, indent=None if one_line else 2,
+                          allow_nan=False))
