@@ -18,9 +18,12 @@ import click
 
 from w2vcli._version import __version__
 from w2vcli.errors import W2VError
-from w2vcli.modes import (DEFAULT_COMBINE, DEFAULT_KERNEL, KERNELS, MAX_COMBINE, MAX_DIM,
-                          MAX_EPOCHS, MAX_INT, MAX_NS_EXPONENT, MAX_PASSES, MAX_SEED, MAX_THREADS,
-                          MAX_WINDOW)
+from w2vcli.modes import (KERNELS, LOSSES, MAX_COMBINE, MAX_DIM, MAX_EPOCHS, MAX_INT,
+                          MAX_NS_EXPONENT, MAX_PASSES, MAX_SEED, MAX_THREADS, MAX_WINDOW, MODELS,
+                          TRAIN_DEFAULTS)
+
+#: train's defaults, from the one table (w2vcli.modes.TRAIN_DEFAULTS).
+_D = TRAIN_DEFAULTS
 
 DEFAULT_VECTORS = "vectors.txt"
 
@@ -228,55 +231,55 @@ def cli() -> None:
               help="Where to write the vectors.")
 @click.option("--format", "fmt", type=click.Choice(["text", "binary"]), default=None,
               help="word2vec.c text or binary format  [default: binary for *.bin, else text]")
-@click.option("--model", type=click.Choice(["sg", "cbow"]), default="sg", show_default=True,
+@click.option("--model", type=click.Choice(MODELS), default=_D["model"], show_default=True,
               help="sg: skip-gram; cbow: continuous bag of words (mean of the window predicts "
                    "the centre word).")
-@click.option("--loss", type=click.Choice(["ns", "hs", "softmax"]), default="ns",
+@click.option("--loss", type=click.Choice(LOSSES), default=_D["loss"],
               show_default=True,
               help="ns: negative sampling; hs: hierarchical softmax; softmax: exact softmax "
                    "(vocabularies up to 10,000 words).")
-@click.option("--dim", default=100, show_default=True, type=_Ints(1, MAX_DIM),
+@click.option("--dim", default=_D["dim"], show_default=True, type=_Ints(1, MAX_DIM),
               help="Vector dimension.")
-@click.option("--window", default=5, show_default=True, type=_Ints(1, MAX_WINDOW),
+@click.option("--window", default=_D["window"], show_default=True, type=_Ints(1, MAX_WINDOW),
               help="Maximum window: outside words on each side of the centre word.")
-@click.option("--neg", default=5, show_default=True, type=_Ints(),
+@click.option("--neg", default=_D["neg"], show_default=True, type=_Ints(),
               help="Negative samples per prediction (--loss ns); at most the vocabulary size.")
-@click.option("--ns-exponent", default=0.75, show_default=True,
+@click.option("--ns-exponent", default=_D["ns_exponent"], show_default=True,
               type=_Floats(-MAX_NS_EXPONENT, MAX_NS_EXPONENT),
               help="Exponent of the unigram noise distribution (--loss ns); 0 draws every word "
                    "alike, a negative one favours rare words.")
-@click.option("--min-count", default=5, show_default=True, type=_Ints(),
+@click.option("--min-count", default=_D["min_count"], show_default=True, type=_Ints(),
               help="Ignore words seen fewer times.")
 @click.option("--max-vocab", default=None, type=_Ints(),
               help="Keep at most this many of the most frequent words.")
-@click.option("--sample", default=1e-3, show_default=True, type=_Floats(min=0),
+@click.option("--sample", default=_D["sample"], show_default=True, type=_Floats(min=0),
               help="Subsampling threshold for frequent words (0: off).")
 @click.option("--shrink-windows/--no-shrink-windows", default=True, show_default=True,
               help="Draw each centre word's window from 1..--window (word2vec.c), or always use "
                    "--window.")
 @click.option("--cbow-mean/--cbow-sum", default=True, show_default=True,
               help="CBOW: average the context vectors (word2vec.c) or sum them.")
-@click.option("--epochs", default=5, show_default=True, type=_Ints(1, MAX_EPOCHS),
+@click.option("--epochs", default=_D["epochs"], show_default=True, type=_Ints(1, MAX_EPOCHS),
               help="Passes over the corpus (with --resume: the run's total).")
 @click.option("--alpha", default=None, type=_Floats(min=0, min_open=True),
               help="Initial learning rate  [default: 0.025 for sg, 0.05 for cbow, as word2vec.c]")
-@click.option("--min-alpha", default=0.0001, show_default=True, type=_Floats(min=0),
+@click.option("--min-alpha", default=_D["min_alpha"], show_default=True, type=_Floats(min=0),
               help="Final learning rate (linear decay over all epochs); at most --alpha.")
 @click.option("--threads", default=None, type=_Ints(1, MAX_THREADS),
               help="Worker threads  [default: all cores]")
-@click.option("--seed", default=1, show_default=True, type=_Ints(0, MAX_SEED),
+@click.option("--seed", default=_D["seed"], show_default=True, type=_Ints(0, MAX_SEED),
               help="Random seed; with --threads 1 the output is bit-for-bit reproducible.")
-@click.option("--kernel", type=click.Choice(KERNELS), default=DEFAULT_KERNEL,
+@click.option("--kernel", type=click.Choice(KERNELS), default=_D["kernel"],
               show_default=True,
               help="Update rule of sg with ns: context-combining shares noise words across a "
                    "group of centre words (fastest); hogbatch shares them within a window; pair "
                    "is the exact per-pair SGD step.")
-@click.option("--combine", default=DEFAULT_COMBINE, show_default=True,
+@click.option("--combine", default=_D["combine"], show_default=True,
               type=_Ints(1, MAX_COMBINE),
               help="context-combining: centre words that share one set of noise words (more is "
                    "faster, with noise shared across more pairs; 1 trains as hogbatch).")
 @tokenizer_options
-@click.option("--max-sentence-length", default=10000, show_default=True,
+@click.option("--max-sentence-length", default=_D["max_sentence_length"], show_default=True,
               type=_Ints(),
               help="Cut longer lines into pieces of this many tokens (nothing is dropped).")
 @click.option("--save-model", default=None, metavar="DIR",

@@ -19,10 +19,13 @@ import numpy as np
 
 from w2vcli.corpus import Corpus
 from w2vcli.errors import W2VError
-from w2vcli.modes import (DEFAULT_COMBINE, DEFAULT_KERNEL, KERNELS, LOSSES, MAX_COMBINE,
-                          MAX_DIM, MAX_EPOCHS, MAX_INT, MAX_NS_EXPONENT, MAX_SEED, MAX_THREADS,
-                          MAX_WINDOW, MODELS)
+from w2vcli.modes import (KERNELS, LOSSES, MAX_COMBINE, MAX_DIM, MAX_EPOCHS, MAX_INT,
+                          MAX_NS_EXPONENT, MAX_SEED, MAX_THREADS, MAX_WINDOW, MODELS,
+                          TRAIN_DEFAULTS)
 from w2vcli.vocab import Vocab, alias_table, huffman_tree
+
+#: The defaults, from the one table the CLI uses too (word2vec.c's).
+_D = TRAIN_DEFAULTS
 
 #: Target in-vocabulary tokens per thread per kernel call: about 0.2 s of work. Each call ends
 #: in a barrier where the faster thread waits for the slower, so fewer, larger calls scale
@@ -120,22 +123,22 @@ class TrainConfig:
             ``hogbatch``).
     """
 
-    model: str = "sg"
-    loss: str = "ns"
-    dim: int = 100
-    window: int = 5
-    negative: int = 5
-    sample: float = 1e-3
-    epochs: int = 5
-    alpha: float | None = None
-    min_alpha: float = 0.0001
-    ns_exponent: float = 0.75
-    shrink_windows: bool = True
-    cbow_mean: bool = True
-    threads: int | None = None
-    seed: int = 1
-    kernel: str = DEFAULT_KERNEL
-    combine: int = DEFAULT_COMBINE
+    model: str = _D["model"]
+    loss: str = _D["loss"]
+    dim: int = _D["dim"]
+    window: int = _D["window"]
+    negative: int = _D["neg"]
+    sample: float = _D["sample"]
+    epochs: int = _D["epochs"]
+    alpha: float | None = _D["alpha"]
+    min_alpha: float = _D["min_alpha"]
+    ns_exponent: float = _D["ns_exponent"]
+    shrink_windows: bool = _D["shrink_windows"]
+    cbow_mean: bool = _D["cbow_mean"]
+    threads: int | None = _D["threads"]
+    seed: int = _D["seed"]
+    kernel: str = _D["kernel"]
+    combine: int = _D["combine"]
 
     def __post_init__(self) -> None:
         if self.alpha is None:
