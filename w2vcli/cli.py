@@ -215,7 +215,8 @@ vectors_option = click.option(
     show_default=True,
     metavar="FILE",
     help="Vectors file: word2vec text or binary (detected; also .gz/.bz2/.xz, and GloVe text "
-         "without a header), or a saved model directory.",
+         "without a header), a fastText .bin, or a saved model directory. A .bin or model "
+         "with character n-grams gives vectors to unseen words too.",
 )
 
 
@@ -515,7 +516,7 @@ def _answer_similar(kv, vectors: str, words: Sequence[str], topn: int, fmt: str,
     found = _look_up(kv, words)
     given: dict[str | None, str] = {}  # each word used, as first typed
     for typed in words:
-        given.setdefault(kv.find(typed), typed)
+        given.setdefault(kv.resolve(typed), typed)
     results = [(word, kv.most_similar([word], topn=topn)) for word in found.found]
     if fmt == "json":
         report.print_json({
@@ -583,7 +584,7 @@ def _answer_analogy(kv, vectors: str, a: str, b: str, c: str, topn: int, fmt: st
     from w2vcli import report
 
     _look_up(kv, [a, b, c], every=True)
-    a, b, c = (kv.find(word) for word in (a, b, c))
+    a, b, c = (kv.resolve(word) for word in (a, b, c))
     answers = kv.analogy(a, b, c, topn=topn)
     if fmt == "json":
         report.print_json({
