@@ -1,6 +1,6 @@
 """Queries with words that are not in the vocabulary, through subword vectors: the composed
 vectors are fastText's getWordVector (subwords.compose), the lookup rule says when it composed
-one, and similar / analogy / plot accept such words from a subword model directory and
+one, and similar / analogy / plot / eval accept such words from a subword model directory and
 from a fastText .bin. Hand-made random models (tests/subword_models.py), no training."""
 
 import json
@@ -11,7 +11,8 @@ from conftest import assert_one_line_error, run_cli, run_w2v
 from subword_models import BUCKET, WORDS, make_subword_model, subword_model
 
 import w2vcli
-from w2vcli.errors import UnknownWordError
+from w2vcli.errors import UnknownWordError, W2VError
+from w2vcli.evaluate import evaluate_analogies, evaluate_word_pairs, quality_report
 from w2vcli.fasttext_format import model_dir_to_fasttext
 from w2vcli.io import load_vectors, load_vectors_and_source
 from w2vcli.keyedvectors import KeyedVectors, SubwordKeyedVectors
@@ -171,3 +172,111 @@ def test_analogy_and_plot_with_unseen_words(source, tmp_path):
     result = run_cli("plot", "--words", "kingdomz,king,queenz,castle", "-v", source, "-o", out)
     assert result.exit_code == 0, result.output
     assert "Plotted 4 words" in result.output and out.stat().st_size > 0
+
+
+# -- evaluation -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def questions(tmp_path):
+    path = tmp_path / "questions.txt"
+    path.write_text(": royal\nking queen prince princess\nkingz queenz man woman\n"
+                    ": gram-plural\nking kings queen queens\nthrone thronez castle castlez\n",
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def pairs(tmp_path):
+    path = tmp_path / "pairs.txt"
+    path.write_text("king queen 8\nkingdomz kingdom 9\nman woman 7\ncastle crown 5\n"
+                    "ab king 1\n", encoding="utf-8")
+    return path
+
+
+def test_evaluations_with_and_without_subwords(kv, questions, pairs):
+    plain = evaluate_analogies(kv, questions)
+    composed = evaluate_analogies(kv, questions, subwords=True)
+    assert (plain.answered, plain.total, plain.overall.oov) == (2, 4, 2)
+    assert (composed.answered, composed.total, composed.overall.oov) == (4, 4, 0)
+    assert set(composed.composed_words) == {"kingz", "queenz", "thronez", "castlez"}
+    assert plain.composed_words == () and not plain.subwords and composed.subwords
+    words = evaluate_word_pairs(kv, pairs)
+    with_subwords = evaluate_word_pairs(kv, pairs, subwords=True)
+    assert (words.pairs_used, with_subwords.pairs_used) == (3, 5)
+    assert set(with_subwords.composed_words) == {"kingdomz", "ab"}
+    # The composed vectors are the ones queries use: the pair's cosine is kv.similarity's.
+    one = pairs.parent / "one.txt"
+    one.write_text("kingdomz kingdom 1\nking queen 2\nman woman 3\n", encoding="utf-8")
+    assert evaluate_word_pairs(kv, one, subwords=True).pairs_used == 3
+
+
+def test_an_unseen_answer_can_be_predicted(kv, tmp_path):
+    # d = 'kingdomz' is not in the vocabulary: with subwords it joins the candidate answers.
+    path = tmp_path / "q.txt"
+    path.write_text(": x\nking kingdomz king kingdomz\n", encoding="utf-8")
+    assert evaluate_analogies(kv, path).answered == 0
+    result = evaluate_analogies(kv, path, subwords=True)
+    assert result.answered == 1
+
+
+def test_eval_commands_report_coverage_both_ways(source, questions, pairs):
+    result = run_cli("eval", "analogy", questions, "-v", source, "--format", "tsv")
+    assert result.exit_code == 0, result.output
+    rows = {line.split("\t")[0]: line.split("\t") for line in result.stdout.splitlines()[1:]}
+    assert rows["overall"][2:4] == ["4", "4"] and rows["overall"][5] == "1.000000"
+    assert rows["overall, in vocabulary"][2:4] == ["2", "4"]
+    assert "note: 4 words not in the vocabulary were scored through vectors composed" in \
+        result.stderr
+    result = run_cli("eval", "analogy", questions, "-v", source, "--no-subwords", "--format",
+                     "tsv")
+    assert "overall, in vocabulary" not in result.stdout and "composed" not in result.stderr
+    document = json.loads(run_cli("eval", "analogy", questions, "-v", source, "--format",
+                                  "json").stdout)
+    assert document["subwords"] is True and document["overall"]["answered"] == 4
+    assert document["in_vocabulary"]["overall"]["answered"] == 2
+
+    result = run_cli("eval", "similarity", pairs, "-v", source, "--format", "tsv")
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    assert lines[0][0] == "words" and lines[1][0] == "with-subwords"
+    assert lines[1][3:5] == ["5", "5"] and lines[2][0] == "in-vocabulary"
+    assert lines[2][3:5] == ["3", "5"]
+    text = run_cli("eval", "similarity", pairs, "-v", source, "--format", "table").stdout
+    assert "pairs 5/5" in text and "in vocabulary only: Spearman rho" in text and "3/5" in text
+
+
+def test_eval_report_adds_rows_with_subwords(source):
+    result = run_cli("eval", "-v", source, "--format", "tsv")
+    assert result.exit_code == 0, result.output
+    sets = [line.split("\t")[0] for line in result.stdout.splitlines()[1:]]
+    assert sets == ["analogy (questions-words.txt)", "semantic", "syntactic",
+                    "analogy (questions-words.txt), with subwords", "semantic, with subwords",
+                    "syntactic, with subwords", "WordSim353 (wordsim353.tsv)",
+                    "WordSim353 (wordsim353.tsv), with subwords"]
+    rows = {line.split("\t")[0]: line.split("\t") for line in result.stdout.splitlines()[1:]}
+    assert rows["analogy (questions-words.txt), with subwords"][5] == "1.000000"
+    assert float(rows["analogy (questions-words.txt)"][5]) < 0.01
+    document = json.loads(run_cli("eval", "-v", source, "--format", "json").stdout)
+    assert document["wordsim353_subwords"]["pairs_used"] == 353
+    assert document["wordsim353"]["pairs_used"] < 353
+    plain = run_cli("eval", "-v", source, "--no-subwords", "--format", "tsv").stdout
+    assert "with subwords" not in plain
+
+
+def test_too_few_pairs_in_the_vocabulary_is_nan_with_subwords():
+    saved = subword_model(words=["alpha", "beta", "gamma", "delta"])
+    kv = SubwordKeyedVectors.from_input_matrix(saved.words, saved.w_in, minn=3, maxn=6,
+                                               bucket=BUCKET)
+    report = quality_report(kv, subwords=True)
+    assert np.isnan(report.wordsim353.spearman) and report.wordsim353.pairs_used == 0
+    assert report.wordsim353_subwords.pairs_used == 353
+    with pytest.raises(W2VError, match="only 0 of 353 pairs"):
+        quality_report(kv)  # vocabulary words only: an error, as for word vectors
+
+
+def test_subwords_option_needs_subword_vectors(tmp_path, kv, questions):
+    words = tmp_path / "vectors.txt"
+    kv.save_word2vec_format(words)
+    result = run_cli("eval", "analogy", questions, "-v", words, "--subwords")
+    assert result.exit_code == 2
+    assert "holds word vectors without character n-grams" in result.output

@@ -219,6 +219,36 @@ vectors_option = click.option(
          "with character n-grams gives vectors to unseen words too.",
 )
 
+subwords_option = click.option(
+    "--subwords/--no-subwords", default=None,
+    help="Score words not in the vocabulary through vectors composed from their character "
+         "n-grams (fastText), and report the coverage both ways; needs subword vectors (a "
+         "fastText .bin or a subword model directory).  [default: on for subword vectors]")
+
+
+def _use_subwords(kv, subwords: bool | None, vectors: str) -> bool:
+    """Whether an evaluation composes vectors for unseen words: ``--subwords`` as given, by
+    default whenever ``kv`` has n-gram vectors; ``--subwords`` without them is an error."""
+    from w2vcli.keyedvectors import SubwordKeyedVectors
+
+    has = isinstance(kv, SubwordKeyedVectors)
+    if subwords and not has:
+        raise click.BadParameter(
+            f"{vectors} holds word vectors without character n-grams; give a fastText .bin or "
+            "a model trained with subwords, or leave --subwords out", param_hint="--subwords")
+    return has if subwords is None else subwords
+
+
+def _composed_note(*results) -> list[str]:
+    """One note line saying how many words of the evaluation sets were composed from n-grams."""
+    words = {w for r in results if r is not None for w in r.composed_words}
+    if not words:
+        return []
+    n = len(words)
+    return [f"note: {n:,} word{'' if n == 1 else 's'} not in the vocabulary "
+            f"{'was' if n == 1 else 'were'} scored through vectors composed from character "
+            "n-grams"]
+
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="w2v")
@@ -795,21 +825,25 @@ def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_co
 @click.option("--restrict-vocab", default=30000, show_default=True, type=_Ints(0),
               help="Analogies: use only the most frequent N words, as word2vec.c's "
                    "compute-accuracy (0: all).")
+@subwords_option
 @format_option("one line per set and measure: set, measure, score, scored, items, coverage")
 @click.pass_context
-def evaluate(ctx: click.Context, vectors: str, restrict_vocab: int, fmt: str | None) -> None:
+def evaluate(ctx: click.Context, vectors: str, restrict_vocab: int, subwords: bool | None,
+             fmt: str | None) -> None:
     """Score vectors on word analogies or word-similarity judgements.
 
     With no command: one quality report on the standard sets shipped with w2v, Google's analogy
     questions (Mikolov et al. 2013; accuracy, semantic and syntactic) and WordSim353
-    (Finkelstein et al. 2002; Spearman's rho), each with its coverage. 'eval analogy FILE' and
-    'eval similarity FILE' score other sets.
+    (Finkelstein et al. 2002; Spearman's rho), each with its coverage; for subword vectors
+    also with the unseen words composed from their n-grams (rows 'with subwords'). 'eval
+    analogy FILE' and 'eval similarity FILE' score other sets.
     """
     if ctx.invoked_subcommand is None:
-        _quality_report(vectors, restrict_vocab, fmt)
+        _quality_report(vectors, restrict_vocab, fmt, subwords)
 
 
-def _quality_report(vectors: str, restrict_vocab: int, fmt: str | None) -> None:
+def _quality_report(vectors: str, restrict_vocab: int, fmt: str | None,
+                    subwords: bool | None = None) -> None:
     """``w2v eval`` with no command: the shipped standard sets, in one report."""
     from rich.table import Table
     from rich.text import Text
@@ -820,38 +854,64 @@ def _quality_report(vectors: str, restrict_vocab: int, fmt: str | None) -> None:
     console = report.stdout_console()
     fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
-    result = quality_report(kv, restrict_vocab or None)
+    composing = _use_subwords(kv, subwords, vectors)
+    result = quality_report(kv, restrict_vocab or None, subwords=composing)
     analogy, pairs = result.analogy, result.wordsim353
-    warnings = [w for w in (analogy.coverage_warning(), pairs.coverage_warning(len(kv))) if w]
+    analogy_sub, pairs_sub = result.analogy_subwords, result.wordsim353_subwords
+    if composing:
+        warnings = [w for w in (analogy_sub.coverage_warning(),
+                                pairs_sub.coverage_warning(len(kv))) if w]
+        warnings += _composed_note(analogy_sub, pairs_sub)
+    else:
+        warnings = [w for w in (analogy.coverage_warning(), pairs.coverage_warning(len(kv)))
+                    if w]
     _print_notes(warnings)
     name = {"analogy": f"analogy ({STANDARD_SETS['analogy']})",
             "wordsim353": f"WordSim353 ({STANDARD_SETS['wordsim353']})"}
-    rows = [  # set, measure, score, scored, items
-        (name["analogy"], "accuracy", analogy.accuracy, analogy.answered, analogy.total),
-        ("  semantic", "accuracy", analogy.semantic.accuracy, analogy.semantic.answered,
-         analogy.semantic.total),
-        ("  syntactic", "accuracy", analogy.syntactic.accuracy, analogy.syntactic.answered,
-         analogy.syntactic.total),
-        (name["wordsim353"], "Spearman rho", pairs.spearman, pairs.pairs_used, pairs.pairs_total),
-    ]
+
+    def analogy_rows(a, suffix: str = "") -> list[tuple]:
+        return [
+            (name["analogy"] + suffix, "accuracy", a.accuracy, a.answered, a.total),
+            ("  semantic" + suffix, "accuracy", a.semantic.accuracy, a.semantic.answered,
+             a.semantic.total),
+            ("  syntactic" + suffix, "accuracy", a.syntactic.accuracy, a.syntactic.answered,
+             a.syntactic.total),
+        ]
+
+    rows = analogy_rows(analogy)  # set, measure, score, scored, items
+    if composing:
+        rows += analogy_rows(analogy_sub, ", with subwords")
+    rows.append((name["wordsim353"], "Spearman rho", pairs.spearman, pairs.pairs_used,
+                 pairs.pairs_total))
+    if composing:
+        rows.append((name["wordsim353"] + ", with subwords", "Spearman rho", pairs_sub.spearman,
+                     pairs_sub.pairs_used, pairs_sub.pairs_total))
     if fmt == "json":
         def section(s) -> dict:
             return {"accuracy": s.accuracy, "correct": s.correct, "answered": s.answered,
                     "questions": s.total, "coverage": s.coverage, "oov": s.oov,
                     "restricted": s.restricted}
 
-        report.print_json({
-            "vectors": vectors, "words": len(kv), "dims": kv.vector_size,
-            "analogy": {"file": STANDARD_SETS["analogy"],
-                        "restrict_vocab": analogy.restrict_vocab, **section(analogy.overall),
-                        "semantic": section(analogy.semantic),
-                        "syntactic": section(analogy.syntactic)},
-            "wordsim353": {"file": STANDARD_SETS["wordsim353"],
-                           "spearman": report.json_number(pairs.spearman),
-                           "pearson": report.json_number(pairs.pearson),
-                           "pairs_used": pairs.pairs_used, "pairs_total": pairs.pairs_total,
-                           "coverage": 1 - pairs.oov_ratio, "oov_pairs": pairs.oov_pairs},
-        })
+        def analogy_json(a) -> dict:
+            return {"file": STANDARD_SETS["analogy"], "restrict_vocab": a.restrict_vocab,
+                    **section(a.overall), "semantic": section(a.semantic),
+                    "syntactic": section(a.syntactic)}
+
+        def pairs_json(p) -> dict:
+            return {"file": STANDARD_SETS["wordsim353"],
+                    "spearman": report.json_number(p.spearman),
+                    "pearson": report.json_number(p.pearson),
+                    "pairs_used": p.pairs_used, "pairs_total": p.pairs_total,
+                    "coverage": 1 - p.oov_ratio, "oov_pairs": p.oov_pairs}
+
+        document = {"vectors": vectors, "words": len(kv), "dims": kv.vector_size,
+                    "analogy": analogy_json(analogy), "wordsim353": pairs_json(pairs)}
+        if composing:
+            document["analogy_subwords"] = dict(analogy_json(analogy_sub),
+                                                composed_words=len(analogy_sub.composed_words))
+            document["wordsim353_subwords"] = dict(pairs_json(pairs_sub),
+                                                   composed_words=len(pairs_sub.composed_words))
+        report.print_json(document)
         return
     if fmt == "tsv":
         report.print_tsv(["set", "measure", "score", "scored", "items", "coverage"], (
@@ -889,16 +949,26 @@ def _case_note(case_matched: Sequence[tuple[str, str]], file: str) -> list[str]:
 @vectors_option
 @click.option("--restrict-vocab", default=30000, show_default=True, type=_Ints(0),
               help="Use only the most frequent N words, as word2vec.c's compute-accuracy (0: all).")
+@subwords_option
 @format_option("one line per section and for semantic, syntactic and overall: correct, "
                "answered, questions, accuracy, coverage, oov (questions with a word not in the "
-               "vectors), restricted (with a word beyond --restrict-vocab)")
-def eval_analogy(file: str, vectors: str, restrict_vocab: int, fmt: str | None) -> None:
+               "vectors), restricted (with a word beyond --restrict-vocab); with subwords also "
+               "semantic, syntactic and overall over vocabulary words only ('..., in vocabulary')")
+def eval_analogy(file: str, vectors: str, restrict_vocab: int, subwords: bool | None,
+                 fmt: str | None) -> None:
     """Analogy accuracy on FILE in questions-words.txt format, per section and overall.
 
     Words are matched as by 'w2v similar' (Athens -> athens in a lowercased model); a question
     with a word out of the vectors or beyond --restrict-vocab is not scored, and a warning says
     so when fewer than half of them are scored.
+
+    With subword vectors (--subwords, the default for them) such a word gets a vector all the
+    same (beyond --restrict-vocab its own, unseen: composed from its character n-grams) and
+    joins the candidate answers; the scores over vocabulary words only follow as rows
+    '..., in vocabulary'.
     """
+    import dataclasses
+
     from rich.table import Table
     from rich.text import Text
 
@@ -908,25 +978,39 @@ def eval_analogy(file: str, vectors: str, restrict_vocab: int, fmt: str | None) 
     console = report.stdout_console()
     fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
-    result = evaluate_analogies(kv, file, restrict_vocab=restrict_vocab or None)
+    composing = _use_subwords(kv, subwords, vectors)
+    result = evaluate_analogies(kv, file, restrict_vocab=restrict_vocab or None,
+                                subwords=composing)
     warning = result.coverage_warning()
-    _print_notes(_case_note(result.case_matched, file) + ([warning] if warning else []))
+    _print_notes(_case_note(result.case_matched, file) + ([warning] if warning else [])
+                 + _composed_note(result))
     rows = [*result.sections, result.semantic, result.syntactic, result.overall]
+    in_vocabulary = []
+    if composing:
+        plain = evaluate_analogies(kv, file, restrict_vocab=restrict_vocab or None)
+        in_vocabulary = [dataclasses.replace(s, name=f"{s.name}, in vocabulary")
+                         for s in (plain.semantic, plain.syntactic, plain.overall)]
     if fmt == "json":
         def score(s) -> dict:
             return {"section": s.name, "correct": s.correct, "answered": s.answered,
                     "questions": s.total, "accuracy": s.accuracy, "coverage": s.coverage,
                     "oov": s.oov, "restricted": s.restricted}
 
-        report.print_json({
+        document = {
             "file": file, "vectors": vectors, "restrict_vocab": result.restrict_vocab,
             "sections": [score(s) for s in result.sections],
             **{s.name: score(s) for s in rows[-3:]},
             "oov_words": list(result.oov_words),
             "restricted_words": list(result.restricted_words),
             "case_matched": dict(result.case_matched),
-        })
+        }
+        if composing:
+            document["subwords"] = True
+            document["composed_words"] = list(result.composed_words)
+            document["in_vocabulary"] = {s.name.split(",")[0]: score(s) for s in in_vocabulary}
+        report.print_json(document)
         return
+    rows += in_vocabulary
     if fmt == "tsv":
         report.print_tsv(
             ["section", "correct", "answered", "questions", "accuracy", "coverage", "oov",
@@ -934,13 +1018,14 @@ def eval_analogy(file: str, vectors: str, restrict_vocab: int, fmt: str | None) 
             ((s.name, s.correct, s.answered, s.total, f"{s.accuracy:.6f}", f"{s.coverage:.6f}",
               s.oov, s.restricted) for s in rows))
         return
+    subwords_note = ", with subwords" if composing else ""
     table = Table(title=Text(f"Analogies: {file} ({vectors}, restrict-vocab "
-                             f"{restrict_vocab or 'all'})"))
+                             f"{restrict_vocab or 'all'}{subwords_note})"))
     table.add_column("section", no_wrap=True)
     for name in ("correct", "answered", "questions", "accuracy", "coverage"):
         table.add_column(name, justify="right")
     for i, s in enumerate(rows):
-        if i == len(result.sections):
+        if i in (len(result.sections), len(result.sections) + 3):
             table.add_section()
         table.add_row(Text(s.name), f"{s.correct:,}", f"{s.answered:,}", f"{s.total:,}",
                       f"{s.accuracy:.4f}", f"{s.coverage:.4f}",
@@ -953,41 +1038,67 @@ def eval_analogy(file: str, vectors: str, restrict_vocab: int, fmt: str | None) 
 @evaluate.command(name="similarity")
 @click.argument("file", type=click.Path(dir_okay=False))
 @vectors_option
-@format_option("one line of spearman, pearson, pairs_used, pairs_total, oov_pairs, oov_ratio")
-def eval_similarity(file: str, vectors: str, fmt: str | None) -> None:
+@subwords_option
+@format_option("one line of spearman, pearson, pairs_used, pairs_total, oov_pairs, oov_ratio; "
+               "with subwords a first column 'words', and a line each for 'with-subwords' and "
+               "'in-vocabulary'")
+def eval_similarity(file: str, vectors: str, subwords: bool | None, fmt: str | None) -> None:
     """Spearman correlation with human word-similarity scores (WordSim353 format FILE).
 
     Words are matched as by 'w2v similar' (Tiger -> tiger in a lowercased model); a pair with a
     word out of the vectors is not scored, and a warning says so when fewer than half are.
+
+    With subword vectors (--subwords, the default for them) a word not in the vocabulary gets
+    a vector composed from its character n-grams; the correlation over vocabulary words only
+    is reported too.
     """
     from w2vcli import report
-    from w2vcli.evaluate import evaluate_word_pairs
+    from w2vcli.evaluate import evaluate_word_pairs, in_vocabulary_pairs
 
     console = report.stdout_console()
     fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
-    result = evaluate_word_pairs(kv, file)
+    composing = _use_subwords(kv, subwords, vectors)
+    result = evaluate_word_pairs(kv, file, subwords=composing)
+    plain = in_vocabulary_pairs(kv, file) if composing else None
     warning = result.coverage_warning(len(kv))
-    _print_notes(_case_note(result.case_matched, file) + ([warning] if warning else []))
+    _print_notes(_case_note(result.case_matched, file) + ([warning] if warning else [])
+                 + _composed_note(result))
+
+    def numbers(r) -> dict:
+        return {"spearman": report.json_number(r.spearman),
+                "pearson": report.json_number(r.pearson),
+                "pairs_used": r.pairs_used, "pairs_total": r.pairs_total,
+                "oov_pairs": r.oov_pairs, "oov_ratio": r.oov_ratio}
+
+    def cells(r) -> tuple:
+        return (f"{r.spearman:.6f}", f"{r.pearson:.6f}", r.pairs_used, r.pairs_total,
+                r.oov_pairs, f"{r.oov_ratio:.6f}")
+
     if fmt == "json":
-        report.print_json({
-            "file": file, "vectors": vectors,
-            "spearman": report.json_number(result.spearman),
-            "pearson": report.json_number(result.pearson),
-            "pairs_used": result.pairs_used, "pairs_total": result.pairs_total,
-            "oov_pairs": result.oov_pairs, "oov_ratio": result.oov_ratio,
+        document = {
+            "file": file, "vectors": vectors, **numbers(result),
             "oov_words": list(result.oov_words), "case_matched": dict(result.case_matched),
-        })
+        }
+        if plain is not None:
+            document.update(subwords=True, composed_words=list(result.composed_words),
+                            in_vocabulary=numbers(plain))
+        report.print_json(document)
     elif fmt == "tsv":
-        report.print_tsv(
-            ["spearman", "pearson", "pairs_used", "pairs_total", "oov_pairs", "oov_ratio"],
-            [(f"{result.spearman:.6f}", f"{result.pearson:.6f}", result.pairs_used,
-              result.pairs_total, result.oov_pairs, f"{result.oov_ratio:.6f}")])
+        header = ["spearman", "pearson", "pairs_used", "pairs_total", "oov_pairs", "oov_ratio"]
+        if plain is None:
+            report.print_tsv(header, [cells(result)])
+        else:
+            report.print_tsv(["words", *header], [("with-subwords", *cells(result)),
+                                                  ("in-vocabulary", *cells(plain))])
     else:
-        click.echo(
-            f"Spearman rho {result.spearman:.4f}  Pearson r {result.pearson:.4f}  "
-            f"pairs {result.pairs_used}/{result.pairs_total}  OOV ratio {result.oov_ratio:.3f}"
-        )
+        line = (f"Spearman rho {result.spearman:.4f}  Pearson r {result.pearson:.4f}  "
+                f"pairs {result.pairs_used}/{result.pairs_total}  OOV ratio "
+                f"{result.oov_ratio:.3f}")
+        if plain is not None:
+            line += (f"  (with subwords; in vocabulary only: Spearman rho {plain.spearman:.4f}"
+                     f" on {plain.pairs_used}/{plain.pairs_total} pairs)")
+        click.echo(line)
 
 
 def _same_path(a: str, b: str) -> bool:
