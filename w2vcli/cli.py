@@ -1112,16 +1112,18 @@ def _same_path(a: str, b: str) -> bool:
 @cli.command()
 @click.argument("source", metavar="IN")
 @click.argument("dest", metavar="OUT")
-@click.option("--format", "fmt", type=click.Choice(["text", "binary", "projector", "npy"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["text", "binary", "projector", "npy", "fasttext"]),
               default=None,
-              help="Output format  [default: binary for *.bin, npy for *.npy, else text]")
+              help="Output format  [default: binary (word2vec's) for *.bin, npy for *.npy, else "
+                   "text]")
 @click.option("--top", default=None, type=_Ints(1), metavar="N",
               help="Keep only the first N words (the N most frequent).  [default: all]")
 def convert(source: str, dest: str, fmt: str | None, top: int | None) -> None:
     """Convert vectors or a model directory to another format.
 
-    IN is a vectors file (text or binary, detected) or a model directory. OUT is written
-    atomically, in --format or as its name suggests:
+    IN is a vectors file (text or binary, detected), a fastText .bin or a model directory.
+    OUT is written atomically, in --format or as its name suggests:
 
     \b
     text       word2vec.c text (gensim, spaCy's 'init vectors', word2vec.c read it)
@@ -1135,14 +1137,21 @@ def convert(source: str, dest: str, fmt: str | None, top: int | None) -> None:
     npy        OUT is NAME.npy or NAME: NAME.npy, the float32 (words x dims)
                matrix (numpy.load), and NAME.vocab.txt, its words one a line
                ('word count' lines for a model directory)
+    fasttext   fastText's binary model (.bin) of a model directory (or of
+               another .bin): words, counts, input and output matrices and, for
+               a subword model, the character n-gram buckets; fastText's
+               load_model and gensim's load_facebook_model read it, and compose
+               the same vectors for unseen words as w2v
 
-    Counts are known only for a model directory. The Projector samples 50,000 points for PCA
+    Counts are known only for a model directory and a fastText .bin. From a .bin, text and
+    binary hold the words' vectors as fastText computes them (its .vec). The Projector samples 50,000 points for PCA
     and 10,000 for t-SNE: --top keeps the most frequent words.
 
     \b
     Examples: w2v convert vectors.txt vectors.bin
               w2v convert model/ projector --format projector --top 20000
               w2v convert vectors.txt vectors.npy
+              w2v convert model/ model.bin --format fasttext
     """
     from w2vcli.atomic import check_writable
     from w2vcli.export import (PROJECTOR_SAMPLE_SIZES, check_projector_target, npy_paths,
@@ -1152,6 +1161,9 @@ def convert(source: str, dest: str, fmt: str | None, top: int | None) -> None:
 
     if fmt is None:
         fmt = "npy" if dest.endswith(".npy") else format_for_path(dest)
+    if fmt == "fasttext":
+        _convert_to_fasttext(source, dest, top)
+        return
     outputs = [str(p) for p in npy_paths(dest)] if fmt == "npy" else [dest]
     for out in outputs:
         if _same_path(source, out):
@@ -1210,6 +1222,49 @@ def convert(source: str, dest: str, fmt: str | None, top: int | None) -> None:
         )
 
 
+def _convert_to_fasttext(source: str, dest: str, top: int | None) -> None:
+    """``convert --format fasttext``: a model directory (or a fastText .bin) to a .bin."""
+    from w2vcli.atomic import check_writable
+    from w2vcli.fasttext_format import (is_fasttext_bin, model_dir_to_fasttext,
+                                        read_fasttext_bin, write_fasttext_bin)
+    from w2vcli.io import vectors_path_kind
+    from w2vcli.model import check_finite, load_model
+
+    if _same_path(source, dest):
+        raise W2VError(f"input and output are the same path '{dest}'; write the model to "
+                       "another file")
+    kind = vectors_path_kind(source)
+    if top is not None:
+        raise click.BadParameter("a fastText .bin keeps the whole vocabulary (its n-gram "
+                                 "buckets are shared by every word); leave --top out",
+                                 param_hint="--top")
+    if kind == "file" and not is_fasttext_bin(source):
+        raise W2VError(f"{source} is a vectors file; a fastText .bin needs a model directory "
+                       "(w2v train --save-model DIR), which has the counts and output vectors "
+                       "a vectors file lacks")
+    check_writable(dest)
+    if kind == "model":
+        saved = load_model(source, mmap=True)
+        check_finite(source, saved)
+        model_dir_to_fasttext(dest, saved)
+        label, words, d = "model directory", len(saved.words), saved.vector_size
+    else:
+        model = read_fasttext_bin(source)
+        a = model.args
+        write_fasttext_bin(dest, model.words, model.counts, model.input_matrix,
+                           model.output_matrix, minn=a["minn"], maxn=a["maxn"],
+                           bucket=a["bucket"], model=a["model"], loss=a["loss"], window=a["ws"],
+                           neg=a["neg"], epochs=a["epoch"], min_count=a["min_count"],
+                           sample=a["t"], word_ngrams=a["word_ngrams"],
+                           lr_update_rate=a["lr_update_rate"], ntokens=model.ntokens)
+        label, words, d = "fastText .bin", len(model.words), int(a["dim"])
+    written = read_fasttext_bin(dest, output=False)
+    grams = (f", character n-grams of {written.minn}-{written.maxn} in {written.bucket:,} "
+             "buckets" if written.has_subwords else ", no character n-grams")
+    _stderr_console().print(f"Converted {source} ({label}) to {dest} (fastText .bin): "
+                            f"{words:,} words x {d} dims{grams}", markup=False, soft_wrap=True)
+
+
 def _human_size(n_bytes: int) -> str:
     """``1234567`` -> ``'1,234,567 bytes (1.2 MiB)'``."""
     text = f"{n_bytes:,} bytes"
@@ -1266,12 +1321,17 @@ def _print_info_table(console, title: str, rows: list[tuple[str, str]]) -> None:
 def info(path: str, n_words: int) -> None:
     """Describe vectors or a model directory: format, size, first words.
 
-    For a file: format, vocabulary size, dimension, file size and the first words. For a model
-    directory also the training parameters, the corpus and the loss of each epoch.
+    For a file: format, vocabulary size, dimension, file size and the first words (for a
+    fastText .bin also its parameters and n-grams). For a model directory also the training
+    parameters, the corpus and the loss of each epoch.
     """
+    from w2vcli.fasttext_format import is_fasttext_bin
     from w2vcli.io import inspect_vectors_file, vectors_path_kind
 
     console = _stdout_console()
+    if vectors_path_kind(path) == "file" and is_fasttext_bin(path):
+        _fasttext_info(console, path, n_words)
+        return
     if vectors_path_kind(path) == "file":
         found = inspect_vectors_file(path, n_words)
         _print_info_table(console, "Vectors file", [
@@ -1350,6 +1410,30 @@ def info(path: str, n_words: int) -> None:
             table.add_row(*cells)
             lines.append("  " + ", ".join(f"{n} {c}" for n, c in zip(names, cells)))
         print_table(console, table, lines)
+
+
+def _fasttext_info(console, path: str, n_words: int) -> None:
+    """``w2v info`` of a fastText .bin: its Args block and dictionary, without the matrices."""
+    from w2vcli.fasttext_format import read_fasttext_bin
+
+    model = read_fasttext_bin(path, output=False)
+    a = model.args
+    grams = (f"{a['minn']} to {a['maxn']} characters in {a['bucket']:,} buckets"
+             if model.has_subwords else "none (a word model)")
+    first = ", ".join(f"{w} ({int(c):,})" for w, c in zip(model.words[:n_words], model.counts))
+    _print_info_table(console, "fastText model", [
+        ("path", path),
+        ("format", f"fastText .bin (version {model.version})"),
+        ("vocabulary size", f"{len(model.words):,}"),
+        ("dimension", str(a["dim"])),
+        ("character n-grams", grams),
+        ("model, loss", f"{a['model']}, {a['loss']}"),
+        ("window, neg, epochs", f"{a['ws']}, {a['neg']}, {a['epoch']}"),
+        ("min count, sample", f"{a['min_count']}, {a['t']:g}"),
+        ("tokens", f"{model.ntokens:,}"),
+        ("file size", _human_size(os.path.getsize(path))),
+        ("first words", first),
+    ])
 
 
 def main() -> None:
