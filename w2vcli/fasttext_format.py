@@ -118,14 +118,17 @@ class FastTextModel:
 
     @property
     def minn(self) -> int:
+        """Shortest n-gram, in characters (Args ``minn``)."""
         return int(self.args["minn"])
 
     @property
     def maxn(self) -> int:
+        """Longest n-gram, in characters; 0: no n-grams (Args ``maxn``)."""
         return int(self.args["maxn"])
 
     @property
     def bucket(self) -> int:
+        """Number of n-gram rows after the word rows (Args ``bucket``)."""
         return int(self.args["bucket"])
 
     @property
