@@ -392,7 +392,9 @@ class _Reader:
 def read_fasttext_bin(path: str | os.PathLike[str], *, mmap_matrices: bool = True,
                       output: bool = True) -> FastTextModel:
     """Read a fastText binary model: one written by :func:`write_fasttext_bin`, by fastText
-    (``fasttext skipgram``/``cbow``, ``save_model``) or by gensim (``save_facebook_model``).
+    (``fasttext skipgram``/``cbow``, ``save_model``) or by gensim (``save_facebook_model``),
+    field by field as fastText's ``FastText::loadModel`` reads it (``checkModel``, then
+    ``Args::load``, ``Dictionary::load``, the quantization flag, ``DenseMatrix::load`` twice).
 
     Args:
         mmap_matrices: map the matrices read-only from the file rather than reading them (a
