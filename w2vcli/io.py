@@ -69,7 +69,7 @@ from . import compression
 from .atomic import _default_file_mode, atomic_output, check_writable  # noqa: F401 (re-exported)
 from .errors import VectorsFormatError, W2VError
 from .keyedvectors import KeyedVectors, first_nonfinite
-from .model import check_finite, is_model_dir, load_model
+from .model import check_finite, is_model_dir, load_model, word_vectors
 from .writing import save_word2vec_format, write_vectors  # noqa: F401 (re-exported)
 
 __all__ = [
@@ -547,7 +547,8 @@ def load_vectors_and_source(
     if vectors_path_kind(path) == "model":
         saved = load_model(path, mmap=True)  # maps w_out without reading it
         check_finite(path, saved, ("w_in",))
-        kv = KeyedVectors(saved.words, np.array(saved.w_in, dtype=np.float32), saved.counts)
+        kv = KeyedVectors(saved.words, np.array(word_vectors(saved), dtype=np.float32),
+                          saved.counts)
         return kv, VectorsSource(path, "model")
     return _load_file(path, None)
 
