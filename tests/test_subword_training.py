@@ -179,3 +179,20 @@ def test_memory_check_counts_the_ngram_rows():
         model_bytes(50, TrainConfig(maxn=6, bucket=1000, dim=4))
     with pytest.raises(InsufficientMemoryError, match="2,000,000 n-gram rows.*smaller --bucket"):
         check_memory(10_000, sub, available=100 * 1024**2)
+
+
+def test_api_trains_saves_and_loads_a_subword_model(corpus, tmp_path):
+    import w2vcli
+
+    sentences = [line.split() for line in corpus.read_text().splitlines()[:800]]
+    model = w2vcli.train(sentences, subwords=True, dim=16, min_count=1, bucket=2000, threads=1,
+                         epochs=2)
+    assert (model.options["minn"], model.options["maxn"], model.options["bucket"]) == (3, 6, 2000)
+    assert model.options["kernel"] == "pair"  # fastText's noise draws unless told
+    model.save(tmp_path / "m")
+    saved = load_model(tmp_path / "m")
+    assert saved.w_in.shape == (len(model.wv) + 2000, 16)
+    np.testing.assert_array_equal(
+        word_vectors(saved.words, saved.w_in, 3, 6, 2000), model.wv.vectors)
+    np.testing.assert_array_equal(w2vcli.load(tmp_path / "m").wv.vectors, model.wv.vectors)
+    np.testing.assert_array_equal(load_vectors(tmp_path / "m").vectors, model.wv.vectors)
