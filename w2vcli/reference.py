@@ -24,8 +24,10 @@ Negative sampling with noise words :math:`w_1..w_K` (Mikolov et al. 2013b, eq. 4
     \frac{\partial J}{\partial u_{w_k}} = \sigma(u_{w_k}^\top v_c)\,v_c
 
 where a noise word drawn more than once contributes once per draw (its gradients are summed).
-Skip-gram sums :math:`J` over the outside words of a centre word's window. Everything here is
-float64 and allocates freely; use it for checking, not training.
+Skip-gram sums :math:`J` over the outside words of a centre word's window. fastText's subword
+model (Bojanowski et al. 2017) replaces :math:`v_c` with the mean of the word's input rows
+(its own and its character n-grams'): :func:`subword_loss` and :func:`subword_sgd_step`.
+Everything here is float64 and allocates freely; use it for checking, not training.
 """
 
 from __future__ import annotations
