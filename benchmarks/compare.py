@@ -1,4 +1,5 @@
-"""Side-by-side benchmark: w2v against gensim (two modes) and word2vec.c, same corpus and settings.
+"""Side-by-side benchmark: w2v against gensim (two modes), word2vec.c and fastText (with and
+without subwords), same corpus and settings.
 
     .venv/bin/python benchmarks/compare.py [--corpus FILE] [--epochs 5] [--repeats 3] ...
     .venv/bin/python benchmarks/compare.py --modes sg-ns,sg-hs,cbow-ns,cbow-hs ...
@@ -12,10 +13,11 @@ skip-gram and 0.05 for CBOW, passed to every trainer.
 What it does, in order:
 
 1. Installs the peers into their own virtual environment, ``benchmarks/.venv-peers`` (created if
-   missing, reused otherwise): ``pip install --no-binary word2vec word2vec gensim``, so
-   word2vec.c is compiled here by the ``word2vec`` package's setup.py with ``-Ofast
-   -march=native``. Neither is a dependency of w2vcli. A failed install is reported in the
-   table; the other trainers still run.
+   missing, reused otherwise): ``pip install --no-binary word2vec word2vec gensim fasttext``,
+   so word2vec.c is compiled here by the ``word2vec`` package's setup.py with ``-Ofast
+   -march=native``, and fastText's C++ by the ``fasttext`` package's (g++). None is a
+   dependency of w2vcli. A failed install is reported in the table; the other trainers still
+   run.
 2. Decompresses the corpus once to ``benchmarks/out/corpus/`` as plain text (w2v and word2vec.c
    read it) and writes a copy cut into 1,000-word lines for gensim (on one long line gensim's
    corpus_file mode silently trains on part of the corpus only, and its iterable mode truncates
@@ -35,6 +37,16 @@ What it does, in order:
    (the printed report) and ``benchmarks/out/compare.json`` (modes, settings, environment and
    every run); ``--report NAME`` names them ``NAME.txt`` / ``NAME.json`` and keeps the logs in
    ``out/logs-NAME/``, so another benchmark that drives this one leaves ``make bench``'s alone.
+
+Subwords (fastText's model, Bojanowski et al. 2017): the rows ``w2v subwords`` (``w2v train
+--subwords``: n-grams of 3 to 6 characters in 2,000,000 buckets), ``fastText`` (``fasttext
+skipgram`` or ``cbow`` with ``-minn 3 -maxn 6``, run by ``peer_fasttext.py`` through the
+``fasttext`` package's ``train_unsupervised``) and ``fastText -maxn 0`` (fastText's word model,
+no subwords), every mode, with the settings of every trainer (fastText's learning rate falls to
+0 rather than to ``--min-alpha``, and its noise distribution is the unigram's to the power 0.5,
+which it does not let one change). fastText reads the plain corpus as word2vec.c does, cutting
+it into lines of 1,024 words. The quality lines compare each w2v row with the best peer of its
+kind: subword rows with fastText's, word rows with the word models.
 
 Words/s is the corpus's whitespace tokens x epochs / wall seconds, the same numerator for every
 trainer. Compare figures within one run only: run-to-run noise on the 2-core machine is 4-17%.
@@ -72,7 +84,7 @@ WORDSIM = "wordsim353.tsv"
 PEERS_VENV = BENCH_DIR / ".venv-peers"
 OUT_DIR = BENCH_DIR / "out"
 TIME_BIN = "/usr/bin/time"
-PEER_PACKAGES = ["--no-binary", "word2vec", "word2vec", "gensim"]
+PEER_PACKAGES = ["--no-binary", "word2vec", "word2vec", "gensim", "fasttext"]
 SENTENCE_WORDS = 1000  # gensim's copy of the corpus; word2vec.c's MAX_SENTENCE_LENGTH
 # sg-ns only: --kernel is skip-gram NS's update rule (w2v's own row is the default,
 # context-combining)
@@ -132,9 +144,18 @@ class Trainer:
     """One row of the table: how to run it, and whether it can run at all."""
 
     label: str
-    kind: str  # "w2v", "gensim" or "word2vec.c"
-    extra: list[str] = field(default_factory=list)  # w2v variant flags / gensim mode
+    kind: str  # "w2v", "gensim", "word2vec.c" or "fasttext"
+    extra: list[str] = field(default_factory=list)  # w2v variant flags / gensim mode / fastText
     unavailable: str | None = None  # why it cannot run (failed install), if so
+
+    @property
+    def subwords(self) -> bool:
+        """Whether this row trains a subword model (its quality is compared with those)."""
+        if self.kind == "fasttext":
+            return self.extra[self.extra.index("--maxn") + 1] != "0"
+        return self.kind == "w2v" and any(
+            f in self.extra for f in ("--subwords", "--minn", "--maxn", "--bucket")) \
+            and not ("--maxn" in self.extra and self.extra[self.extra.index("--maxn") + 1] == "0")
 
     @property
     def slug(self) -> str:
@@ -167,6 +188,16 @@ class Trainer:
                 "--min-alpha", repr(s.min_alpha), "--threads", str(s.threads),
                 "--seed", str(seed),
             ]
+        if self.kind == "fasttext":
+            return [
+                str(PEERS_VENV / "bin" / "python"), str(BENCH_DIR / "peer_fasttext.py"),
+                str(corpus.plain), str(out), *self.extra,
+                "--model", s.model, "--loss", s.loss, "--dim", str(s.dim),
+                "--window", str(s.window), *([] if hs else ["--neg", str(s.neg)]),
+                "--sample", repr(s.sample), "--min-count", str(s.min_count),
+                "--epochs", str(s.epochs), "--alpha", repr(s.alpha),
+                "--threads", str(s.threads), "--seed", str(seed),
+            ]
         if self.kind == "word2vec.c":
             return [
                 str(PEERS_VENV / "bin" / "word2vec"), "-cbow", "1" if s.model == "cbow" else "0",
@@ -198,8 +229,9 @@ def parse_variant(spec: str) -> Trainer:
 def make_trainers(variants: list[str], only: str | None,
                   modes: list[str] | None = None) -> dict[str, list[Trainer]]:
     """The rows of each mode: w2v (and its variants; the default ``hogbatch`` and ``pair`` rows
-    in sg-ns only),
-    gensim's two modes and word2vec.c, restricted to ``--only``."""
+    in sg-ns only), gensim's two modes, word2vec.c, and the subword rows (``w2v subwords``,
+    ``fastText`` with n-grams of 3 to 6 characters, ``fastText -maxn 0``), restricted to
+    ``--only``."""
     by_mode = {}
     for mode in modes or [DEFAULT_MODE]:
         trainers = [Trainer("w2v", "w2v")]
@@ -211,6 +243,9 @@ def make_trainers(variants: list[str], only: str | None,
             Trainer("gensim corpus_file", "gensim", ["corpus_file"]),
             Trainer("gensim iterable", "gensim", ["iterable"]),
             Trainer("word2vec.c", "word2vec.c"),
+            Trainer("w2v subwords", "w2v", ["--subwords"]),
+            Trainer("fastText", "fasttext", ["--minn", "3", "--maxn", "6"]),
+            Trainer("fastText -maxn 0", "fasttext", ["--minn", "3", "--maxn", "0"]),
         ]
         by_mode[mode] = trainers
     if only:
@@ -360,6 +395,7 @@ def write_warmup_corpus(corpus: PreparedCorpus, path: Path, lines: int = 20) -> 
 class PeerStatus:
     gensim: str | None = None  # None: usable; else why not
     word2vec_c: str | None = None
+    fasttext: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
     installed_now: bool = False
     log: str = ""
@@ -369,7 +405,7 @@ def _peer_versions(python: Path) -> dict[str, str]:
     code = (
         "import importlib.metadata as m, json\n"
         "out = {}\n"
-        "for name in ('gensim', 'word2vec', 'numpy', 'scipy'):\n"
+        "for name in ('gensim', 'word2vec', 'fasttext', 'numpy', 'scipy'):\n"
         "    try: out[name] = m.version(name)\n"
         "    except Exception: pass\n"
         "try:\n"
@@ -390,7 +426,7 @@ def _check_peers(venv: Path) -> PeerStatus:
     python = venv / "bin" / "python"
     status = PeerStatus()
     if not python.exists():
-        status.gensim = status.word2vec_c = f"no {python}"
+        status.gensim = status.word2vec_c = status.fasttext = f"no {python}"
         return status
     status.versions = _peer_versions(python)
     if "gensim" not in status.versions:
@@ -400,13 +436,19 @@ def _check_peers(venv: Path) -> PeerStatus:
     binary = venv / "bin" / "word2vec"
     if not (binary.exists() and os.access(binary, os.X_OK)):
         status.word2vec_c = f"no word2vec.c binary at {binary}"
+    if "fasttext" not in status.versions:
+        status.fasttext = "fasttext is not installed in the peers' venv"
     return status
 
 
-def ensure_peers(venv: Path, log_path: Path, console: Console) -> PeerStatus:
-    """Create the peers' venv if missing and install what is missing; never raises."""
+def ensure_peers(venv: Path, log_path: Path, console: Console,
+                 kinds: set[str] | None = None) -> PeerStatus:
+    """Create the peers' venv if missing and install what is missing of the peers ``kinds``
+    (``"gensim"``, ``"word2vec.c"``, ``"fasttext"``; default all); never raises."""
     status = _check_peers(venv)
-    if status.gensim is None and status.word2vec_c is None:
+    missing = {"gensim": status.gensim, "word2vec.c": status.word2vec_c,
+               "fasttext": status.fasttext}
+    if not any(why for kind, why in missing.items() if kinds is None or kind in kinds):
         return status
     log_path.parent.mkdir(parents=True, exist_ok=True)
     python = venv / "bin" / "python"
@@ -439,6 +481,8 @@ def ensure_peers(venv: Path, log_path: Path, console: Console) -> PeerStatus:
             status.gensim = f"install failed: {error}"
         if status.word2vec_c:
             status.word2vec_c = f"install failed: {error}"
+        if status.fasttext:
+            status.fasttext = f"install failed: {error}"
     return status
 
 
@@ -593,6 +637,7 @@ def summarise(trainers: list[Trainer], runs: list[Run]) -> list[dict]:
         rows.append({
             "trainer": t.label,
             "kind": t.kind,
+            "subwords": t.subwords,
             "runs": len(mine),
             "ok": len(ok),
             "unavailable": t.unavailable,
@@ -612,7 +657,7 @@ def summarise(trainers: list[Trainer], runs: list[Run]) -> list[dict]:
 
 def build_report(summary: list[dict], header: list[str], notes: list[str],
                  mode: str = DEFAULT_MODE) -> Group:
-    table = Table(title=f"{mode}: w2v vs gensim vs word2vec.c (medians over repeats)",
+    table = Table(title=f"{mode}: w2v vs gensim, word2vec.c and fastText (medians over repeats)",
                   title_justify="left")
     table.add_column("trainer", no_wrap=True)
     table.add_column("wall s", justify="right")
@@ -664,14 +709,16 @@ def build_report(summary: list[dict], header: list[str], notes: list[str],
                 break  # not scored (--no-quality)
             parts = []
             for key, name in (("analogy", "analogy"), ("ws353_rho", "WS353 rho")):
-                scored = [p for p in peers if p[key] is not None]
+                scored = [p for p in peers if p[key] is not None
+                          and p.get("subwords") == mine.get("subwords")]
                 if mine[key] is None or not scored:
                     parts.append(f"{name} -")
                     continue
                 best = max(scored, key=lambda p: p[key])
                 parts.append(f"{name} {mine[key] - best[key]:+.4f} "
                              f"(best peer: {best['trainer']} {best[key]:.4f})")
-            lines.append(f"{mine['trainer']} quality - best peer's: " + "; ".join(parts))
+            kind = "subword" if mine.get("subwords") else "word-model"
+            lines.append(f"{mine['trainer']} quality - best {kind} peer's: " + "; ".join(parts))
     elif not peers:
         lines.append("No peer ran successfully: no ratios.")
     notes = failures + notes
@@ -925,13 +972,16 @@ def main(argv: list[str] | None = None) -> int:
         old.unlink()
 
     all_trainers = [t for ts in by_mode.values() for t in ts]
-    need_peers = any(t.kind != "w2v" for t in all_trainers)
-    peers = ensure_peers(PEERS_VENV, OUT_DIR / "peers-install.log", err) if need_peers else PeerStatus()
+    kinds = {t.kind for t in all_trainers if t.kind != "w2v"}
+    peers = (ensure_peers(PEERS_VENV, OUT_DIR / "peers-install.log", err, kinds) if kinds
+             else PeerStatus())
     for t in all_trainers:
         if t.kind == "gensim":
             t.unavailable = peers.gensim
         elif t.kind == "word2vec.c":
             t.unavailable = peers.word2vec_c
+        elif t.kind == "fasttext":
+            t.unavailable = peers.fasttext
     for t in {t.label: t for t in all_trainers if t.unavailable}.values():
         err.print(f"[yellow]{t.label} cannot run:[/yellow] {t.unavailable}")
 
@@ -1005,7 +1055,7 @@ def main(argv: list[str] | None = None) -> int:
 
     env = environment(peers)
     peer_versions = ", ".join(f"{k} {v}" for k, v in peers.versions.items()
-                              if k in ("gensim", "word2vec", "numpy"))
+                              if k in ("gensim", "word2vec", "fasttext", "numpy"))
     header = [
         f"Corpus: {corpus.source} ({corpus.words:,} words)",
         f"Mode{'s' if several else ''}: {', '.join(args.modes)} (model-loss of every trainer; "
@@ -1063,6 +1113,7 @@ def main(argv: list[str] | None = None) -> int:
                    "lines": str(corpus.lines), "words": corpus.words},
         "environment": env,
         "peers": {"gensim": peers.gensim, "word2vec_c": peers.word2vec_c,
+                  "fasttext": peers.fasttext,
                   "installed_now": peers.installed_now, "log": peers.log},
         "warmup": warmup,
         "runs": [asdict(r) for r in runs],

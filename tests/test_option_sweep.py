@@ -194,6 +194,10 @@ REPLACES = {(("plot",), "top"): ("--words", "cat,dog,red,blue")}
 #: Options that need another one to mean anything.
 NEEDS = {(("train",), "checkpoint_every"): lambda out: ["--save-model", out / "model"],
          (("train",), "alpha"): lambda out: ["--min-alpha", "0"]}
+# The n-gram options train the subword model: at dim 16, whose kernels the subword tests
+# compile anyway (each dim and mode compiles its own).
+NEEDS.update({(("train",), name): lambda out: ["--dim", "16"]
+              for name in ("minn", "maxn", "bucket")})
 
 
 def _bound_cases():

@@ -91,9 +91,12 @@ def train(corpus: Any, *, output: str | os.PathLike | None = None,
             (``"ns"``, ``"hs"``, ``"softmax"``), ``dim``, ``window``, ``neg``, ``min_count``,
             ``max_vocab``, ``sample``, ``epochs``, ``alpha``, ``min_alpha``, ``ns_exponent``,
             ``shrink_windows``, ``cbow_mean``, ``threads``, ``seed``, ``kernel``, ``combine``,
-            ``tokenizer``, ``lowercase``, ``max_sentence_length``; and ``fmt``,
-            ``checkpoint_every``, ``loss_log``, ``save_vocab``, ``read_vocab``, ``init``,
-            ``update_vocab``.
+            ``tokenizer``, ``lowercase``, ``max_sentence_length``, ``minn``, ``maxn``,
+            ``bucket``; and ``fmt``, ``checkpoint_every``, ``loss_log``, ``save_vocab``,
+            ``read_vocab``, ``init``, ``update_vocab``, ``subwords`` (``True``: fastText's
+            subword model, Bojanowski et al. 2017, with its defaults ``minn=3, maxn=6,
+            bucket=2_000_000``, as giving any of those does; ``model.wv`` then holds each
+            word's mean input row).
 
     Returns:
         A :class:`Model`.
@@ -108,7 +111,7 @@ def train(corpus: Any, *, output: str | os.PathLike | None = None,
     from w2vcli.session import OptionError, TrainingSession
 
     run_names = ("fmt", "checkpoint_every", "loss_log", "save_vocab", "read_vocab", "init",
-                 "update_vocab")
+                 "update_vocab", "subwords")
     run = {k: options.pop(k) for k in run_names if k in options}
     for name in options:
         if name not in TRAIN_DEFAULTS:
@@ -130,7 +133,7 @@ def train(corpus: Any, *, output: str | os.PathLike | None = None,
 def _trained_model(session, result) -> Model:
     from w2vcli.keyedvectors import KeyedVectors
 
-    wv = KeyedVectors(session.vocab.words, result.w_in, session.vocab.counts)
+    wv = KeyedVectors(session.vocab.words, session.word_vectors(result), session.vocab.counts)
     return Model(wv, session.history, session.options, result.w_out,
                  _saver=lambda path: session.save(path, result))
 

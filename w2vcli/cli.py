@@ -18,9 +18,9 @@ import click
 
 from w2vcli._version import __version__
 from w2vcli.errors import W2VError
-from w2vcli.modes import (KERNELS, LOSSES, MAX_COMBINE, MAX_DIM, MAX_EPOCHS, MAX_INT,
-                          MAX_NS_EXPONENT, MAX_PASSES, MAX_SEED, MAX_THREADS, MAX_WINDOW, MODELS,
-                          TRAIN_DEFAULTS)
+from w2vcli.modes import (KERNELS, LOSSES, MAX_BUCKET, MAX_COMBINE, MAX_DIM, MAX_EPOCHS,
+                          MAX_INT, MAX_NGRAM, MAX_NS_EXPONENT, MAX_PASSES, MAX_SEED, MAX_THREADS,
+                          MAX_WINDOW, MODELS, SUBWORD_DEFAULTS, TRAIN_DEFAULTS)
 
 #: train's defaults, from the one table (w2vcli.modes.TRAIN_DEFAULTS).
 _D = TRAIN_DEFAULTS
@@ -260,8 +260,11 @@ def cli() -> None:
 @click.argument("corpus", nargs=-1, required=False, metavar="CORPUS...")
 @click.option("-o", "--output", default=DEFAULT_VECTORS, show_default=True, metavar="FILE",
               help="Where to write the vectors.")
-@click.option("--format", "fmt", type=click.Choice(["text", "binary"]), default=None,
-              help="word2vec.c text or binary format  [default: binary for *.bin, else text]")
+@click.option("--format", "fmt", type=click.Choice(["text", "binary", "fasttext"]),
+              default=None,
+              help="word2vec.c text or binary vectors, or fastText's binary model (.bin: the "
+                   "n-gram buckets and output vectors too, so fastText and gensim can compose "
+                   "vectors for unseen words)  [default: binary for *.bin, else text]")
 @click.option("--model", type=click.Choice(MODELS), default=_D["model"], show_default=True,
               help="sg: skip-gram; cbow: continuous bag of words (mean of the window predicts "
                    "the centre word).")
@@ -309,6 +312,21 @@ def cli() -> None:
               type=_Ints(1, MAX_COMBINE),
               help="context-combining: centre words that share one set of noise words (more is "
                    "faster, with noise shared across more pairs; 1 trains as hogbatch).")
+@click.option("--subwords", is_flag=True,
+              help="fastText's subword model (Bojanowski et al. 2017): a word's vector is the "
+                   "mean of its own row and the hashed rows of its character n-grams, so "
+                   "unseen words get vectors too; --minn, --maxn, --bucket take fastText's "
+                   "defaults unless given.")
+@click.option("--minn", default=None, type=_Ints(1, MAX_NGRAM), metavar="N",
+              help=f"Subwords: shortest character n-gram (giving it implies --subwords)  "
+                   f"[default: {SUBWORD_DEFAULTS['minn']}]")
+@click.option("--maxn", default=None, type=_Ints(0, MAX_NGRAM), metavar="N",
+              help=f"Subwords: longest character n-gram; 0: no subwords, the word model  "
+                   f"[default: {SUBWORD_DEFAULTS['maxn']} with --subwords, --minn or --bucket, "
+                   "else 0]")
+@click.option("--bucket", default=None, type=_Ints(1, MAX_BUCKET), metavar="N",
+              help=f"Subwords: rows the n-grams are hashed into, d floats each (giving it "
+                   f"implies --subwords)  [default: {SUBWORD_DEFAULTS['bucket']:,}]")
 @tokenizer_options
 @click.option("--max-sentence-length", default=_D["max_sentence_length"], show_default=True,
               type=_Ints(),
@@ -463,7 +481,9 @@ def _mode_name(config) -> str:
     loss = {"ns": "negative sampling", "hs": "hierarchical softmax",
             "softmax": "exact softmax"}[config.loss]
     rule = f" ({config.kernel})" if (config.model, config.loss) == ("sg", "ns") else ""
-    return f"{model}, {loss}{rule}, dim {config.dim}"
+    subwords = (f", subwords of {config.minn}-{config.maxn} characters" if config.subwords
+                else "")
+    return f"{model}, {loss}{rule}{subwords}, dim {config.dim}"
 
 
 def _shown(path: str) -> str:

@@ -9,7 +9,9 @@
                    checkpoint taken on Ctrl-C the position (epoch, next sentence, running
                    loss); its layout is :mod:`w2vcli.session`'s
       vocab.tsv    one line per word, ``word<TAB>count``, row i = word id i (most frequent first)
-      w_in.npy     float32 (V, d): the input (centre) vectors, i.e. the word vectors
+      w_in.npy     float32 (V, d): the input (centre) vectors, i.e. the word vectors; for a
+                   subword model (config maxn > 0) (V + bucket, d): the word rows, then the
+                   n-gram rows, a word's vector being the mean of its rows (fastText's)
       w_out.npy    float32 (V, d): the output (outside) vectors of negative sampling, or the
                    inner-node vectors of hierarchical softmax (V - 1 rows)
       loss.csv     one row per epoch done: epoch, words, alpha, mean_loss, words_per_sec
@@ -59,7 +61,7 @@ class SavedModel:
     Attributes:
         words: ``V`` words, row order.
         counts: int64 ``(V,)`` corpus counts.
-        w_in: float32 ``(V, d)`` input vectors.
+        w_in: float32 ``(V, d)`` input vectors (``(V + bucket, d)`` for a subword model).
         w_out: float32 output vectors (``(V, d)``, or ``(V - 1, d)`` for hierarchical softmax).
         meta: the parsed ``model.json`` (``config``, ``epochs_done``, ``words_done``,
             ``corpus``, ...).
@@ -151,8 +153,8 @@ def load_model(path: str | os.PathLike, mmap: bool = False) -> SavedModel:
     except (OSError, ValueError) as exc:
         raise ModelFormatError(f"{root}: cannot read the weight matrices ({exc})") from None
     bucket = subword_buckets(meta)
-    if w_in.ndim != 2 or w_in.shape[0] not in {len(words), len(words) + bucket}:
-        buckets = f" + {bucket:,} n-gram buckets" if bucket else ""
+    if w_in.ndim != 2 or w_in.shape[0] != len(words) + bucket:
+        buckets = f" and {bucket:,} n-gram rows" if bucket else ""
         raise ModelFormatError(
             f"{root / 'w_in.npy'}: shape {w_in.shape} does not match {len(words)} words in "
             f"vocab.tsv{buckets}"
@@ -165,14 +167,30 @@ def load_model(path: str | os.PathLike, mmap: bool = False) -> SavedModel:
 
 
 def subword_buckets(meta: dict[str, Any]) -> int:
-    """The n-gram buckets of a model (``model.json``'s ``config.bucket``; 0 for a word model,
-    or one whose ``config`` has no ``bucket``). A subword model's ``w_in.npy`` has this many
-    rows after the V word rows (fastText's layout)."""
+    """The n-gram buckets of a model (``model.json``'s ``config.bucket`` when ``config.maxn`` is
+    above 0; 0 for a word model, which may still carry the unused default ``bucket``, or one
+    whose ``config`` has neither). A subword model's ``w_in.npy`` has this many rows after the V
+    word rows (fastText's layout)."""
     config = meta.get("config") if isinstance(meta, dict) else None
     try:
+        if not int((config or {}).get("maxn") or 0):
+            return 0
         return max(0, int((config or {}).get("bucket") or 0))
     except (TypeError, ValueError, AttributeError):
         return 0
+
+
+def word_vectors(saved: SavedModel) -> np.ndarray:
+    """A saved model's vocabulary vectors, float ``(V, d)``: ``w_in`` itself, or for a subword
+    model (``config`` ``maxn`` > 0) each word's mean input row, its own and its n-gram rows
+    (fastText's ``getWordVector``; :func:`w2vcli.subwords.word_vectors`)."""
+    config = saved.meta.get("config") or {}
+    if not config.get("maxn"):
+        return saved.w_in
+    from w2vcli.subwords import word_vectors as composed
+
+    return composed(saved.words, saved.w_in, int(config["minn"]), int(config["maxn"]),
+                    int(config["bucket"]))
 
 
 def read_vocab_tsv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
@@ -228,30 +246,48 @@ def trainable(a: np.ndarray) -> np.ndarray:
     return np.require(a, dtype=np.float32, requirements=["C", "A", "W"])
 
 
-def continued_weights(saved: SavedModel, vocab, config) -> tuple[np.ndarray, np.ndarray]:
+def continued_weights(saved: SavedModel, vocab, config, layout=None
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """``--init``'s starting weights: the saved ones, plus rows for words ``--update-vocab``
-    added, initialised as at the start of training (:func:`w2vcli.training.init_weights`).
+    added, initialised as at the start of training (:func:`w2vcli.training.init_weights`, or
+    :func:`w2vcli.training.init_subword_weights` for a subword model).
+
+    A subword model's weights come in ``layout``'s compact form
+    (:class:`w2vcli.subword_kernels.SubwordLayout`, made for ``vocab``): the saved word rows,
+    the new words' rows, then each n-gram row the vocabulary uses from the saved matrix (whose
+    n-gram rows start after its own, smaller, vocabulary: row ``nwords + hash % bucket``).
 
     Returns:
-        float32 ``(V, d)`` and ``(output rows, d)``: ``saved``'s own arrays when the vocabulary
-        is unchanged and they are :func:`trainable` as they are, else new ones.
+        float32 ``(input rows, d)`` and ``(output rows, d)``: ``saved``'s own arrays when the
+        vocabulary is unchanged and they are :func:`trainable` as they are, else new ones.
 
     Raises:
         W2VError: new words for a hierarchical-softmax model (its Huffman tree would change).
     """
-    from w2vcli.training import init_weights
+    from w2vcli.training import init_subword_weights, init_weights
 
     n_old = len(saved.words)
-    if len(vocab) == n_old:
-        return trainable(saved.w_in), trainable(saved.w_out)
-    if config.loss == "hs":
+    if len(vocab) != n_old and config.loss == "hs":
         raise W2VError("--update-vocab changes the Huffman tree, so it cannot continue an --loss "
                        "hs model; train anew, or continue without --update-vocab")
-    fresh_in, fresh_out = init_weights(len(vocab), config.dim, config.seed,
-                                       config.output_rows(len(vocab)))
-    fresh_in[:n_old] = saved.w_in
+    out_rows = config.output_rows(len(vocab))
+    if layout is not None:
+        fresh_in, fresh_out = init_subword_weights(layout.input_rows, config.dim, config.seed,
+                                                   out_rows)
+        fresh_in[len(vocab):] = saved.w_in[n_old + layout.buckets]
+        if len(vocab) == n_old:
+            return _with_words(fresh_in, saved.w_in, n_old), trainable(saved.w_out)
+    elif len(vocab) == n_old:
+        return trainable(saved.w_in), trainable(saved.w_out)
+    else:
+        fresh_in, fresh_out = init_weights(len(vocab), config.dim, config.seed, out_rows)
     fresh_out[: saved.w_out.shape[0]] = saved.w_out
-    return fresh_in, fresh_out
+    return _with_words(fresh_in, saved.w_in, n_old), fresh_out
+
+
+def _with_words(w_in: np.ndarray, saved_in: np.ndarray, n_old: int) -> np.ndarray:
+    w_in[:n_old] = saved_in[:n_old]
+    return w_in
 
 
 def check_finite(path: str | os.PathLike, saved: SavedModel,

@@ -24,8 +24,10 @@ Negative sampling with noise words :math:`w_1..w_K` (Mikolov et al. 2013b, eq. 4
     \frac{\partial J}{\partial u_{w_k}} = \sigma(u_{w_k}^\top v_c)\,v_c
 
 where a noise word drawn more than once contributes once per draw (its gradients are summed).
-Skip-gram sums :math:`J` over the outside words of a centre word's window. Everything here is
-float64 and allocates freely; use it for checking, not training.
+Skip-gram sums :math:`J` over the outside words of a centre word's window. fastText's subword
+model (Bojanowski et al. 2017) replaces :math:`v_c` with the mean of the word's input rows
+(its own and its character n-grams'): :func:`subword_loss` and :func:`subword_sgd_step`.
+Everything here is float64 and allocates freely; use it for checking, not training.
 """
 
 from __future__ import annotations
@@ -349,6 +351,77 @@ def combined_sgd_step(
             grad_in[sentence[q]] += g_in
             grad_out += g_out
     return w_in - alpha * grad_in, w_out - alpha * grad_out, loss, pairs
+
+
+def subword_hidden(input_vectors: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+    """A word's input representation in fastText's subword model (Bojanowski et al. 2017): the
+    mean of its input rows (its own row and its n-gram rows, repeats counted), float64 ``(d,)``.
+    For CBOW, ``rows`` is every row of every context word, one list (fastText's ``bow``)."""
+    return np.asarray(input_vectors, dtype=np.float64)[list(rows)].mean(axis=0)
+
+
+def subword_loss(
+    input_vectors: np.ndarray,
+    output_vectors: np.ndarray,
+    rows: Sequence[int],
+    predictions: Sequence[Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray, np.ndarray]]],
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """The loss of the mean representation ``h`` of ``rows`` and its exact gradients.
+
+    ``J = sum_p f_p(h, output_vectors)[0]`` over the predictions ``f_p`` (each
+    ``f(h, U) -> (loss, dJ/dh, dJ/dU)``: one per outside word for skip-gram, one for CBOW's
+    centre word). Since ``h = (1/n) sum_i W[rows[i]]``, a row appearing ``k`` times in ``rows``
+    has gradient ``(k/n) dJ/dh``.
+
+    Returns:
+        ``(loss, grad_input_vectors, grad_output_vectors, grad_hidden)``, float64.
+    """
+    w_in = np.asarray(input_vectors, dtype=np.float64)
+    w_out = np.asarray(output_vectors, dtype=np.float64)
+    hidden = subword_hidden(w_in, rows)
+    loss = 0.0
+    grad_hidden = np.zeros_like(hidden)
+    grad_out = np.zeros_like(w_out)
+    for f in predictions:
+        term, g_h, g_out = f(hidden, w_out)
+        loss += term
+        grad_hidden += g_h
+        grad_out += g_out
+    grad_in = np.zeros_like(w_in)
+    for r in rows:
+        grad_in[r] += grad_hidden / len(rows)
+    return loss, grad_in, grad_out, grad_hidden
+
+
+def subword_sgd_step(
+    input_vectors: np.ndarray,
+    output_vectors: np.ndarray,
+    rows: Sequence[int],
+    predictions: Sequence[Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray, np.ndarray]]],
+    alpha: float,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """fastText's SGD step of the subword model for one window (skip-gram: the centre word's
+    rows and one prediction per outside word; CBOW: all the context's rows, one prediction).
+
+    All gradients are taken before the step. The output rows take ``-alpha dJ/dU``; every
+    entry of ``rows`` takes ``-alpha dJ/dh``, the *whole* gradient with respect to the mean, as
+    fastText's ``Model::update`` does for its unsupervised models (it divides by ``len(rows)``
+    only with ``normalizeGradient``, which ``FastText::buildModel`` sets for the supervised model
+    alone). So each input row moves ``n = len(rows)`` times its gradient step of the loss of the
+    mean (:func:`subword_loss`): the same direction, a step ``n`` times longer. One prediction
+    per outside word with the window's ``h`` fixed is the HogBatch form of fastText's
+    skip-gram, which recomputes ``h`` after each outside word.
+
+    Returns:
+        ``(new_input_vectors, new_output_vectors, loss)``: float64 copies, the loss before the
+        step.
+    """
+    loss, _, grad_out, grad_hidden = subword_loss(input_vectors, output_vectors, rows,
+                                                  predictions)
+    w_in = np.asarray(input_vectors, dtype=np.float64).copy()
+    for r in rows:
+        w_in[r] -= alpha * grad_hidden
+    return w_in, np.asarray(output_vectors, dtype=np.float64) - alpha * grad_out, loss
 
 
 def numerical_gradient(

@@ -24,7 +24,7 @@ from typing import Any
 
 from w2vcli._version import __version__
 from w2vcli.errors import W2VError
-from w2vcli.modes import MODEL_OPTIONS, SCHEDULE_OPTIONS, TRAIN_DEFAULTS
+from w2vcli.modes import MODEL_OPTIONS, SCHEDULE_OPTIONS, TRAIN_DEFAULTS, subword_options
 
 #: Settings of the run rather than of the model: a resumed run restores them too, and takes a
 #: new value given on the command line (with a note).
@@ -134,6 +134,10 @@ class TrainingSession:
         resume, init: the model directory continued, if any.
         saved: that directory's :class:`w2vcli.model.SavedModel`.
         notes: one line per saved setting a resumed run overrides.
+        layout: after :meth:`read`, a subword model's
+            :class:`w2vcli.subword_kernels.SubwordLayout` (training holds the n-gram rows the
+            vocabulary uses; the saved ``w_in.npy`` has fastText's ``V + bucket``), else
+            ``None``.
     """
 
     corpus: tuple[str, ...]
@@ -157,6 +161,7 @@ class TrainingSession:
     added_words: int = 0
     kernel_seconds: float = 0.0
     keep_output_vectors: bool = False
+    layout: Any = None
     _kernel: Any = None
     _fingerprint: str | None = None
     _weights: Any = None
@@ -171,7 +176,7 @@ class TrainingSession:
                 init: str | None = None, update_vocab: bool = False,
                 save_vocab: str | None = None, read_vocab: str | None = None,
                 loss_log: str | None = None, default_output: str | None = "vectors.txt",
-                **given: Any) -> "TrainingSession":
+                subwords: bool = False, **given: Any) -> "TrainingSession":
         """Resolve the options of a run and check them, before any corpus is read.
 
         Args:
@@ -180,6 +185,9 @@ class TrainingSession:
             output: vectors file (a resumed run: the checkpoint's; else ``default_output``;
                 ``None``: no vectors file, the caller keeps the result).
             fmt: ``"text"`` or ``"binary"`` (default: binary for ``*.bin``).
+            subwords: fastText's subword model: ``minn``, ``maxn`` and ``bucket`` not given
+                take fastText's defaults (:func:`w2vcli.modes.subword_options`; so does giving
+                any of them).
             given: training options set by the caller, by name (``dim=300``, ``neg=10``; see
                 :data:`w2vcli.modes.TRAIN_DEFAULTS`); the others take their defaults.
 
@@ -193,6 +201,11 @@ class TrainingSession:
         if unknown:
             raise OptionError(f"unknown training option {unknown[0]!r}; the options are "
                               f"{', '.join(TRAIN_DEFAULTS)}")
+        if resume and subwords:
+            raise OptionError("a resumed run keeps its checkpoint's parameters; drop it",
+                              "--subwords")
+        if not resume:
+            given = subword_options(given, subwords)
         corpus = tuple(os.fspath(p) for p in corpus)
         _check_combinations(corpus, resume, init, update_vocab, read_vocab, save_model,
                             checkpoint_every, given)
@@ -227,6 +240,11 @@ class TrainingSession:
             options["alpha"] = 0.05 if options["model"] == "cbow" else 0.025
         if options["min_alpha"] > options["alpha"]:
             raise OptionError(f"must not exceed --alpha {options['alpha']:g}", "--min-alpha")
+        if options["maxn"] and options["minn"] > options["maxn"]:
+            raise OptionError(f"must not exceed --maxn {options['maxn']} (n-grams of --minn to "
+                              "--maxn characters)", "--minn")
+        if options["maxn"] and options["loss"] == "softmax":
+            raise OptionError("subwords train with --loss ns or hs (fastText's)", "--loss")
         session._check_outputs()
         return session
 
@@ -260,8 +278,9 @@ class TrainingSession:
                                   f"had {was}).")
 
     def _initialise_from(self, stored: dict[str, Any], given: dict[str, Any]) -> None:
-        """--init: the saved model's model options unless given; dim and loss must match."""
-        for name in ("dim", "loss"):
+        """--init: the saved model's model options unless given; dim, loss and the n-gram
+        options (the input matrix's rows) must match."""
+        for name in ("dim", "loss", "minn", "maxn", "bucket"):
             if name in given and given[name] != stored.get(name) and stored.get(name) is not None:
                 raise OptionError(f"the saved model has {name} {stored[name]}; continue it with "
                                   "that, or train anew", flag(name))
@@ -324,12 +343,16 @@ class TrainingSession:
                               f"{len(self.vocab)} words in the vocabulary; use fewer", "--neg")
         self._fingerprint = (self.encoded.fingerprint() if (self.save_model or self.resume)
                              else None)
+        if self.config.subwords:
+            from w2vcli.training import subword_layout
+
+            self.layout = subword_layout(self.vocab.words, self.config)
         if self.resume:
             self._resume_state()
         elif self.init:
             from w2vcli.model import continued_weights
 
-            self._weights = continued_weights(self.saved, self.vocab, self.config)
+            self._weights = continued_weights(self.saved, self.vocab, self.config, self.layout)
 
     def _resume_state(self) -> None:
         from w2vcli.model import trainable
@@ -345,7 +368,9 @@ class TrainingSession:
             raise OptionError(f"the checkpoint has {done} epochs done, more than --epochs "
                               f"{self.config.epochs}", "--epochs")
         self._start = position_from_meta(meta, self.encoded)
-        self._weights = (trainable(self.saved.w_in), trainable(self.saved.w_out))
+        w_in = self.saved.w_in
+        self._weights = (trainable(w_in) if self.layout is None else self.layout.compact(w_in),
+                         trainable(self.saved.w_out))
         self.history = [dict(row) for row in self.saved.loss]
 
     def close(self) -> None:
@@ -389,9 +414,14 @@ class TrainingSession:
         from w2vcli import model as saved_models
 
         saved_models.save_model(self.save_model, saved_models.SavedModel(
-            self.vocab.words, self.vocab.counts, w_in, w_out,
+            self.vocab.words, self.vocab.counts, self._full_input(w_in), w_out,
             self.model_meta(epochs_done, words_done, position), self.history,
         ))
+
+    def _full_input(self, w_in):
+        """The input matrix as a model directory stores it: a subword model's compact one
+        expanded to fastText's ``V + bucket`` rows."""
+        return w_in if self.layout is None else self.layout.expand(w_in)
 
     # -- training ---------------------------------------------------------------------------
 
@@ -453,7 +483,7 @@ class TrainingSession:
         try:
             result = train(self.vocab, self.encoded, config, progress=progress,
                            weights=self._weights, start=self._start, on_epoch=epoch_done,
-                           batch_kernel=self._kernel)
+                           batch_kernel=self._kernel, layout=self.layout)
         except TrainingInterrupted as stop:
             where = (f"Interrupted in epoch {stop.position.epoch} of {config.epochs} after "
                      f"{stop.words_done:,} of {stop.total_words:,} words "
@@ -469,11 +499,27 @@ class TrainingSession:
                               self.save_model, stop.signum) from None
         if self.output is None:
             return result
+        if self.fmt == "fasttext":  # the whole model, as fastText's .bin
+            from w2vcli.fasttext_format import write_fasttext_model
+
+            write_fasttext_model(self.output, self.vocab.words, self.vocab.counts,
+                                 self._full_input(result.w_in), result.w_out, self.config,
+                                 min_count=self.options["min_count"],
+                                 ntokens=self.encoded.raw_tokens)
+            return result
         if not (self.save_model or self.keep_output_vectors):
             # Nothing else needs w_out (V x d): free it before writing.
             result.w_out = self._weights = self.saved = None
-        write_vectors(self.output, self.vocab.words, result.w_in, binary=self.fmt == "binary")
+        write_vectors(self.output, self.vocab.words, self.word_vectors(result),
+                      binary=self.fmt == "binary")
         return result
+
+    def word_vectors(self, result):
+        """The vocabulary's vectors from :meth:`train`'s ``result``: ``w_in``, or for a subword
+        model each word's mean input row (fastText's ``.vec``), float32 ``(V, d)``."""
+        from w2vcli.training import word_vectors
+
+        return word_vectors(self.vocab.words, result.w_in, self.config, self.layout)
 
     def save(self, path: str | os.PathLike, result) -> None:
         """Save the trained model to directory ``path`` (as ``--save-model`` does), from the
@@ -487,7 +533,7 @@ class TrainingSession:
         n = len(self.encoded)
         done = self.config.epochs
         saved_models.save_model(path, saved_models.SavedModel(
-            self.vocab.words, self.vocab.counts, result.w_in, result.w_out,
+            self.vocab.words, self.vocab.counts, self._full_input(result.w_in), result.w_out,
             self.model_meta(done, done * n), self.history))
 
 

@@ -103,6 +103,51 @@ def subword_table(words: Sequence[str], minn: int = DEFAULT_MINN, maxn: int = DE
     return offsets, rows
 
 
+def mean_rows(matrix: np.ndarray, offsets: np.ndarray, rows: np.ndarray,
+              block: int = 4096) -> np.ndarray:
+    """Every word's vector in fastText's sense (``getWordVector``, and what its ``.vec`` holds
+    for the vocabulary): the mean of the word's input rows, ``block`` words at a time.
+
+    Args:
+        matrix: float ``(nwords + bucket, d)`` input matrix.
+        offsets, rows: the words' rows in CSR form (:func:`subword_table`); every word has at
+            least one row.
+        block: words per step (the temporary is their rows, float32).
+
+    Returns:
+        float32 ``(len(offsets) - 1, d)``.
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    n = len(offsets) - 1
+    out = np.empty((n, matrix.shape[1]), dtype=np.float32)
+    for a in range(0, n, block):
+        b = min(n, a + block)
+        lo = offsets[a]
+        gathered = np.asarray(matrix[rows[lo:offsets[b]]], dtype=np.float32)
+        sums = np.add.reduceat(gathered, offsets[a:b] - lo, axis=0)
+        out[a:b] = sums / np.diff(offsets[a:b + 1]).astype(np.float32)[:, None]
+    return out
+
+
+def word_vectors(words: Sequence[str], matrix: np.ndarray, minn: int = DEFAULT_MINN,
+                 maxn: int = DEFAULT_MAXN, bucket: int = DEFAULT_BUCKET) -> np.ndarray:
+    """The vectors of a subword model's vocabulary ``words`` (:func:`mean_rows` over
+    :func:`subword_table`), from its ``(len(words) + bucket, d)`` input ``matrix``; with ``maxn``
+    0 (a word model), ``matrix`` itself.
+
+    Raises:
+        ValueError: ``matrix`` has not ``len(words) + bucket`` rows (``len(words)`` for a word
+            model).
+    """
+    extra = bucket if maxn > 0 else 0
+    if matrix.shape[0] != len(words) + extra:
+        raise ValueError(f"an input matrix of {matrix.shape[0]:,} rows does not fit "
+                         f"{len(words):,} words and {extra:,} n-gram rows")
+    if not extra:
+        return matrix
+    return mean_rows(matrix, *subword_table(words, minn, maxn, bucket))
+
+
 def compose(word: str, index: dict[str, int], matrix: np.ndarray, minn: int = DEFAULT_MINN,
             maxn: int = DEFAULT_MAXN, bucket: int = DEFAULT_BUCKET) -> np.ndarray | None:
     """fastText's ``getWordVector``: the mean of ``word``'s own row (if it is in ``index``) and

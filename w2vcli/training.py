@@ -19,9 +19,9 @@ import numpy as np
 
 from w2vcli.corpus import Corpus
 from w2vcli.errors import W2VError
-from w2vcli.modes import (KERNELS, LOSSES, MAX_COMBINE, MAX_DIM, MAX_EPOCHS, MAX_INT,
-                          MAX_NS_EXPONENT, MAX_SEED, MAX_THREADS, MAX_WINDOW, MODELS,
-                          TRAIN_DEFAULTS)
+from w2vcli.modes import (KERNELS, LOSSES, MAX_BUCKET, MAX_COMBINE, MAX_DIM, MAX_EPOCHS,
+                          MAX_INT, MAX_NGRAM, MAX_NS_EXPONENT, MAX_SEED, MAX_THREADS, MAX_WINDOW,
+                          MODELS, TRAIN_DEFAULTS)
 from w2vcli.vocab import Vocab, alias_table, huffman_tree
 
 #: The defaults, from the one table the CLI uses too (word2vec.c's).
@@ -117,10 +117,17 @@ class TrainConfig:
         threads: worker threads (``None``: all cores).
         seed: random seed; with ``threads=1`` training is bit-for-bit reproducible.
         kernel: update rule of skip-gram negative sampling, one of
-            :data:`w2vcli.modes.KERNELS` (see :mod:`w2vcli.kernels`).
+            :data:`w2vcli.modes.KERNELS` (see :mod:`w2vcli.kernels`). For the subword model,
+            ``pair`` draws noise words per (centre, outside) pair as fastText does (what
+            ``w2v train --subwords`` uses unless told), the others once per window
+            (:mod:`w2vcli.subword_kernels`).
         combine: centre words that share one set of noise words with the
             ``context-combining`` rule (1 to :data:`w2vcli.modes.MAX_COMBINE`; 1 trains as
             ``hogbatch``).
+        minn, maxn: lengths in characters of the character n-grams of fastText's subword model
+            (Bojanowski et al. 2017); ``maxn`` 0 (the default) is the word model.
+        bucket: rows the n-grams are hashed into (subword model only); the input matrix then
+            has ``V + bucket`` rows (:meth:`input_rows`).
     """
 
     model: str = _D["model"]
@@ -139,6 +146,9 @@ class TrainConfig:
     seed: int = _D["seed"]
     kernel: str = _D["kernel"]
     combine: int = _D["combine"]
+    minn: int = _D["minn"]
+    maxn: int = _D["maxn"]
+    bucket: int = _D["bucket"]
 
     def __post_init__(self) -> None:
         if self.alpha is None:
@@ -166,6 +176,13 @@ class TrainConfig:
             (0 <= self.seed <= MAX_SEED, "seed must be between 0 and 2**63-1"),
             (self.kernel in KERNELS, f"kernel must be one of {', '.join(KERNELS)}"),
             (1 <= self.combine <= MAX_COMBINE, f"combine must be between 1 and {MAX_COMBINE}"),
+            (1 <= self.minn <= MAX_NGRAM, f"minn must be between 1 and {MAX_NGRAM}"),
+            (0 <= self.maxn <= MAX_NGRAM, f"maxn must be between 0 (no subwords) and {MAX_NGRAM}"),
+            (1 <= self.bucket <= MAX_BUCKET, "bucket must be between 1 and 2**31-1"),
+            (not self.subwords or self.minn <= self.maxn,
+             f"minn {self.minn} must be at most maxn {self.maxn} (or maxn 0: no subwords)"),
+            (not self.subwords or self.loss != "softmax",
+             "subwords train with loss ns or hs (fastText's), not softmax"),
         ]
         for ok, message in checks:
             if not ok:
@@ -175,6 +192,15 @@ class TrainConfig:
         """Centre words per noise set in the batch kernel: ``combine`` for the
         context-combining rule, 1 for HogBatch (the same kernel, one window per group)."""
         return int(self.combine) if self.kernel == "context-combining" else 1
+
+    @property
+    def subwords(self) -> bool:
+        """Whether this is fastText's subword model (``maxn`` > 0)."""
+        return self.maxn > 0
+
+    def input_rows(self, vocab_size: int) -> int:
+        """Rows of the input matrix: one per word, then ``bucket`` n-gram rows for subwords."""
+        return vocab_size + (self.bucket if self.subwords else 0)
 
     def output_rows(self, vocab_size: int) -> int:
         """Rows of the output matrix: one per word, or one per inner node (``V - 1``) for hs."""
@@ -241,7 +267,9 @@ class TrainResult:
     """Trained weights and statistics.
 
     Attributes:
-        w_in: float32 ``(V, d)`` centre (input) vectors: the word vectors.
+        w_in: float32 ``(V, d)`` centre (input) vectors: the word vectors (for the subword
+            model the word rows, then the n-gram rows in ``layout``'s compact form; the word
+            vectors are :func:`word_vectors`).
         w_out: float32 ``(V, d)`` outside (output) vectors.
         epochs: per-epoch statistics.
         seconds: wall time of training, excluding corpus reading and JIT loading.
@@ -251,6 +279,9 @@ class TrainResult:
         threads: threads that trained (one chunk of every batch each).
         flops: floating-point operations the kernel performed (an FMA counts two), counted by
             the kernel from the work it did.
+        layout: the subword model's :class:`w2vcli.subword_kernels.SubwordLayout` (``w_in``
+            is then its compact matrix: :meth:`~w2vcli.subword_kernels.SubwordLayout.expand`
+            gives fastText's ``(V + bucket, d)``), or ``None``.
     """
 
     w_in: np.ndarray
@@ -262,6 +293,7 @@ class TrainResult:
     words: int = 0
     threads: int = 1
     flops: float = 0.0
+    layout: object = None
 
     @property
     def words_per_sec(self) -> float:
@@ -290,6 +322,63 @@ def init_weights(vocab_size: int, dim: int, seed: int, output_rows: int | None =
     w_in /= np.float32(dim)
     rows = vocab_size if output_rows is None else output_rows
     return w_in, np.zeros((rows, dim), dtype=np.float32)
+
+
+def init_subword_weights(input_rows: int, dim: int, seed: int, output_rows: int
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """fastText's initialisation of the subword model (``FastText::createRandomMatrix``,
+    ``DenseMatrix::uniform(1.0 / dim)``): every input row, word and n-gram rows alike, uniform
+    in [-1/d, 1/d]; the output rows zero (``createTrainOutputMatrix``). The n-gram rows no word
+    of the vocabulary uses are never trained, but they are initialised too, so that an unseen
+    word's n-grams that fall there compose as in fastText.
+
+    ``w_in`` is ``(2 u - 1) / d`` for ``u`` uniform float32 draws of
+    ``numpy.random.default_rng(seed)``, computed in place (no temporary of its size).
+
+    Returns:
+        ``(w_in, w_out)``: float32 ``(input_rows, d)`` and ``(output_rows, d)``, C-contiguous.
+    """
+    rng = np.random.default_rng(seed)
+    w_in = rng.random((input_rows, dim), dtype=np.float32)
+    w_in -= np.float32(0.5)
+    w_in *= np.float32(2.0 / dim)
+    return w_in, np.zeros((output_rows, dim), dtype=np.float32)
+
+
+def subword_layout(words, config: TrainConfig):
+    """The :class:`w2vcli.subword_kernels.SubwordLayout` of a subword model's vocabulary.
+
+    Raises:
+        W2VError: more rows than 32-bit row ids (fastText's) can name.
+    """
+    from w2vcli.subword_kernels import SubwordLayout
+
+    try:
+        return SubwordLayout.build(words, config.minn, config.maxn, config.bucket)
+    except ValueError as exc:
+        raise W2VError(str(exc)) from None
+
+
+def word_vectors(words, w_in: np.ndarray, config: TrainConfig, layout=None) -> np.ndarray:
+    """The vectors a model writes for its vocabulary ``words``: ``w_in`` itself for the word
+    model; for the subword model each word's mean input row (fastText's ``getWordVector``, what
+    its ``.vec`` holds).
+
+    Args:
+        words: the ``V`` vocabulary words, row order.
+        w_in: float32 ``(V, d)``; for subwords the compact matrix of ``layout``.
+        layout: the subword model's :class:`w2vcli.subword_kernels.SubwordLayout` (default:
+            :func:`subword_layout`).
+
+    Returns:
+        float32 ``(V, d)``.
+    """
+    if not config.subwords:
+        return w_in
+    from w2vcli.subwords import mean_rows
+
+    layout = layout if layout is not None else subword_layout(words, config)
+    return mean_rows(w_in, layout.offsets, layout.rows)
 
 
 #: Elements one step of :func:`all_finite` looks at: bounds its temporary to 1 MiB.
@@ -390,13 +479,29 @@ def output_tables(vocab: Vocab, config: TrainConfig):
     return Tables(threshold, alias, codes, points, lengths)
 
 
-def model_bytes(vocab_size: int, config: TrainConfig) -> int:
-    """Bytes of the arrays training allocates: both matrices and the per-word tables."""
-    matrices = (vocab_size + config.output_rows(vocab_size)) * config.dim * 4
+def model_bytes(vocab_size: int, config: TrainConfig, layout=None) -> int:
+    """Bytes of the arrays training allocates: both matrices (for the subword model the input
+    matrix's word rows and n-gram rows) and the per-word tables (for subwords, the table of
+    every word's rows too).
+
+    ``layout``: the subword model's :class:`w2vcli.subword_kernels.SubwordLayout`, which says
+    how many n-gram rows and table entries training holds; without it, all ``bucket`` n-gram
+    rows and 12 n-grams per word and n-gram length are counted.
+    """
+    in_rows = vocab_size
+    table = 0
+    if config.subwords:
+        if layout is None:
+            in_rows = config.input_rows(vocab_size)
+            entries = vocab_size * (1 + 12 * (config.maxn - config.minn + 1))
+        else:
+            in_rows, entries = layout.input_rows, len(layout.rows) + len(layout.buckets)
+        table = 4 * entries + 8 * (vocab_size + 1)
+    matrices = (in_rows + config.output_rows(vocab_size)) * config.dim * 4
     per_word = 4 + 8  # keep probabilities; alias table, or Huffman lengths
     if config.loss == "hs":
         per_word += 5 * 40  # codes and points, up to MAX_CODE_LENGTH each
-    return matrices + vocab_size * per_word
+    return matrices + vocab_size * per_word + table
 
 
 def available_memory() -> int | None:
@@ -414,20 +519,29 @@ def available_memory() -> int | None:
         return None
 
 
-def check_memory(vocab_size: int, config: TrainConfig, available: int | None = None) -> None:
-    """Refuse, before allocating, a model larger than the memory available.
+def check_memory(vocab_size: int, config: TrainConfig, available: int | None = None,
+                 layout=None) -> None:
+    """Refuse, before allocating, a model larger than the memory available (for the subword
+    model, its n-gram rows included; ``layout`` as :func:`model_bytes`).
 
     Raises:
         InsufficientMemoryError: with the figures and the options that shrink the model.
     """
-    needed = model_bytes(vocab_size, config)
+    needed = model_bytes(vocab_size, config, layout)
     available = available_memory() if available is None else available
     if available is not None and needed > available:
         gib = 1024.0**3
+        if config.subwords:
+            used = config.bucket if layout is None else len(layout.buckets)
+            what = (f"{vocab_size:,} words and {used:,} n-gram rows x {config.dim} dims, "
+                    "float32")
+            fix = "a smaller --bucket or --dim, a higher --min-count or --max-vocab"
+        else:
+            what = f"{vocab_size:,} words x {config.dim} dims x 2 float32 matrices"
+            fix = "a smaller --dim, a higher --min-count or --max-vocab"
         raise InsufficientMemoryError(
-            f"the model needs {needed / gib:.1f} GiB ({vocab_size:,} words x {config.dim} dims x "
-            f"2 float32 matrices) but {available / gib:.1f} GiB of memory is available; use a "
-            "smaller --dim, a higher --min-count or --max-vocab"
+            f"the model needs {needed / gib:.1f} GiB ({what}) but {available / gib:.1f} GiB of "
+            f"memory is available; use {fix}"
         )
 
 
@@ -464,8 +578,10 @@ def train(
     start: Position | None = None,
     on_epoch: Callable[[EpochStats, np.ndarray, np.ndarray], None] | None = None,
     batch_kernel=None,
+    layout=None,
 ) -> TrainResult:
-    """Train word2vec (Mikolov et al. 2013) on an encoded corpus.
+    """Train word2vec (Mikolov et al. 2013) on an encoded corpus, or with ``config.maxn`` > 0
+    fastText's subword model (Bojanowski et al. 2017; :mod:`w2vcli.subword_kernels`).
 
     Args:
         vocab: the vocabulary the corpus was encoded against.
@@ -474,7 +590,10 @@ def train(
         progress: called with a :class:`Progress` after every kernel call (about 10 times a
             second); it must be quick.
         weights: ``(w_in, w_out)`` to continue from, float32, shapes as :func:`init_weights`
-            gives (updated in place); default: a fresh initialisation from ``config.seed``.
+            gives (for a subword model ``w_in`` in ``layout``'s compact form,
+            :meth:`w2vcli.subword_kernels.SubwordLayout.compact`; updated in place); default: a
+            fresh initialisation from ``config.seed`` (:func:`init_subword_weights` for
+            subwords).
         start: where to resume (a checkpoint's :class:`Position`): training continues from
             that sentence of that epoch on the same learning-rate schedule and random streams
             as an uninterrupted run (every batch's stream is derived from the seed, the epoch
@@ -484,6 +603,8 @@ def train(
             checkpoint); exceptions it raises stop training.
         batch_kernel: a :class:`w2vcli.kernels.BatchKernel` to train with instead of
             ``kernels.batch_kernel(config...)`` (the roofline benchmark's ablations).
+        layout: a subword model's :class:`w2vcli.subword_kernels.SubwordLayout` of ``vocab``
+            (default: :func:`subword_layout`); ignored for the word model.
 
     Ctrl-C (SIGINT) in the main thread does not stop a batch half-way: training stops after
     the batch in progress (well under a second) and raises :class:`TrainingInterrupted` with
@@ -499,26 +620,38 @@ def train(
         TrainingDivergedError: the loss or the weights became NaN or infinite.
         InsufficientMemoryError: the model would not fit in the memory available.
         TrainingInterrupted: Ctrl-C.
+        W2VError: more n-gram and word rows than 32-bit row ids name (subwords).
     """
-    from w2vcli import kernels
-
     config.validate()
-    if weights is None:
-        check_memory(len(vocab), config)
     tables = output_tables(vocab, config)
+    in_rows = len(vocab)
+    if config.subwords:
+        if layout is None:
+            layout = subword_layout(vocab.words, config)
+        from w2vcli.subword_kernels import subword_tables
+
+        tables = subword_tables(tables, layout.offsets, layout.rows)
+        in_rows = layout.input_rows
+    if weights is None:
+        check_memory(len(vocab), config, layout=layout)
     if batch_kernel is None:
-        batch_kernel = kernels.batch_kernel(config.dim, config.model, config.loss, config.kernel)
+        batch_kernel = _batch_kernel(config)
     threads = config.threads or os.cpu_count() or 1
     out_rows = config.output_rows(len(vocab))
     if weights is None:
         release_free_memory()  # before the model: what reading the corpus freed
-        w_in, w_out = init_weights(len(vocab), config.dim, config.seed, out_rows)
+        if config.subwords:
+            w_in, w_out = init_subword_weights(in_rows, config.dim, config.seed, out_rows)
+        else:
+            w_in, w_out = init_weights(len(vocab), config.dim, config.seed, out_rows)
     else:
         w_in, w_out = weights
-        if w_in.shape != (len(vocab), config.dim) or w_out.shape != (out_rows, config.dim):
+        if w_in.shape != (in_rows, config.dim) or w_out.shape != (out_rows, config.dim):
+            ngrams = (f" and {in_rows - len(vocab):,} n-gram rows in use" if config.subwords
+                      else "")
             raise ValueError(
-                f"weights of shapes {w_in.shape} and {w_out.shape} do not fit {len(vocab)} words, "
-                f"{out_rows} output rows and dimension {config.dim}"
+                f"weights of shapes {w_in.shape} and {w_out.shape} do not fit {len(vocab)} words"
+                f"{ngrams}, {out_rows} output rows and dimension {config.dim}"
             )
     keep_prob = vocab.keep_probabilities(config.sample)
     n_words = len(corpus)
@@ -532,11 +665,26 @@ def train(
     stop = _StopOnInterrupt()
     with stop:
         try:
-            return _run_epochs(corpus, config, call, threads, w_in, w_out, start or Position(),
-                               progress, on_epoch, stop)
+            result = _run_epochs(corpus, config, call, threads, w_in, w_out,
+                                 start or Position(), progress, on_epoch, stop)
+            result.layout = layout
+            return result
         except TrainingInterrupted as interrupted:
             interrupted.signum = stop.signum or signal.SIGINT
             raise
+
+
+def _batch_kernel(config: TrainConfig):
+    """The batch kernel ``config`` trains with: the word model's
+    (:func:`w2vcli.kernels.batch_kernel`) or the subword model's
+    (:func:`w2vcli.subword_kernels.subword_batch_kernel`)."""
+    if config.subwords:
+        from w2vcli.subword_kernels import subword_batch_kernel
+
+        return subword_batch_kernel(config.dim, config.model, config.loss)
+    from w2vcli import kernels
+
+    return kernels.batch_kernel(config.dim, config.model, config.loss, config.kernel)
 
 
 def _batch_params(config: TrainConfig, words_before: int, total_words: int, seed: int):
@@ -552,7 +700,8 @@ def _batch_params(config: TrainConfig, words_before: int, total_words: int, seed
         seed=int(seed),
         shrink_windows=bool(config.shrink_windows),
         cbow_mean=bool(config.cbow_mean),
-        group=config.group_size(),
+        # The subword kernels read group 0 as noise words drawn per pair (--kernel pair).
+        group=0 if config.subwords and config.kernel == "pair" else config.group_size(),
     )
 
 
@@ -575,12 +724,16 @@ def load_kernel(config: TrainConfig):
 
     config.validate()
     began = time.perf_counter()
-    kernel = kernels.batch_kernel(config.dim, config.model, config.loss, config.kernel)
+    kernel = _batch_kernel(config)
     # One call on an empty batch, with arguments of the types training passes, compiles it.
     rows = np.zeros((1, config.dim), np.float32)
     tables = kernels.Tables(np.zeros(1, np.uint32), np.zeros(1, np.int32),
                             np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32),
                             np.zeros(1, np.int32))
+    if config.subwords:
+        from w2vcli.subword_kernels import subword_tables
+
+        tables = subword_tables(tables, np.array([0, 1]), np.zeros(1, np.int32))
     kernel(rows, rows.copy(), np.zeros(1, np.int32), np.ones(1, np.int64), np.zeros(2, np.int64),
            np.ones(1, np.float32), tables, _batch_params(config, 0, 1, 0))
     return kernel, time.perf_counter() - began
