@@ -1002,8 +1002,13 @@ def _connect(kind: str, count: int | None, threads: int | None, timeout: float |
     from distributed import Client, LocalCluster
 
     if kind == "local":
-        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        try:
+            cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
+        except RuntimeError as exc:  # a worker process failed to start
+            raise ClusterError(f"could not start local:{count}, a Dask LocalCluster of "
+                               f"{count} worker processes ({exc}); in a script, start it "
+                               "under if __name__ == '__main__':") from None
         client = Client(cluster)
         try:
             client.wait_for_workers(count, timeout=LOCAL_START_SECONDS)
