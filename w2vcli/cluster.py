@@ -302,6 +302,7 @@ class _Slice:
     flops: float
     words: int
     seconds: float
+    kernel_seconds: float
     worker: str
 
 
@@ -428,8 +429,13 @@ def _load_kernel(config) -> float:
     return load_kernel(config)[1]
 
 
-def _changed_rows(new: np.ndarray, old: np.ndarray) -> np.ndarray:
-    """int64 ids of the rows where ``new`` differs from ``old`` (NaN counts as changed)."""
+def _changed_rows(new: np.ndarray, old: np.ndarray, among: np.ndarray | None = None
+                  ) -> np.ndarray:
+    """int64 ids of the rows where ``new`` differs from ``old`` (NaN counts as changed), of
+    all rows or of the sorted ids ``among``."""
+    if among is not None:
+        among = among.astype(np.int64)
+        return among[(new[among] != old[among]).any(axis=1)]
     found = []
     for lo in range(0, len(new), _ROW_BLOCK):
         hi = min(lo + _ROW_BLOCK, len(new))
@@ -455,20 +461,25 @@ def _train_slice(job: _Job, static: _Static, base, updates) -> _Slice:
     w_in, w_out = model_in.copy(), model_out.copy()
     config = static.config
     lo, hi = int(shard.cuts[job.round]), int(shard.cuts[job.round + 1])
-    loss = flops = 0.0
+    loss = flops = kernel_seconds = 0.0
     pairs = words = 0
+    ids = None
     if hi > lo:
         ids, ends, _ = corpus.read_batch(lo, hi)
         threads = _threads(static)
         kernel = batch_kernel(config.dim, config.model, config.loss, config.kernel)
         params = _batch_params(config, job.words_before, job.total_words, job.seed)
+        kernel_began = time.perf_counter()
         stats = kernel(w_in, w_out, ids, ends, split_sentences(ends, 0, len(ends), threads),
                        static.keep_prob, static.tables, params)
+        kernel_seconds = time.perf_counter() - kernel_began
         loss = float(stats[:, STAT_LOSS].sum())
         pairs = int(stats[:, STAT_PREDICTIONS].sum())
         flops = float(stats[:, STAT_FLOPS].sum())
         words = len(ids)
-    rows_in = _changed_rows(w_in, model_in)
+    # An input row changes only for a word of the slice (as a centre or an outside word).
+    rows_in = _changed_rows(w_in, model_in, np.unique(ids) if words and len(w_in) == len(
+        static.vocab) else None)  # (rows beyond the words, such as subwords': all compared)
     rows_out = _changed_rows(w_out, model_out)
     try:
         from distributed import get_worker
@@ -478,7 +489,7 @@ def _train_slice(job: _Job, static: _Static, base, updates) -> _Slice:
         where = ""
     return _Slice(rows_in, w_in[rows_in] - model_in[rows_in], rows_out,
                   w_out[rows_out] - model_out[rows_out], loss, pairs, flops, words,
-                  time.perf_counter() - began, where)
+                  time.perf_counter() - began, kernel_seconds, where)
 
 
 # -- the client ------------------------------------------------------------------------------
@@ -500,20 +511,14 @@ def merge(w: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]], rule: str =
     """
     if rule not in MERGE_RULES:
         raise ValueError(f"merge rule must be one of {', '.join(MERGE_RULES)}")
-    union = np.unique(np.concatenate([rows for rows, _ in parts])) if parts else \
-        np.zeros(0, np.int64)
-    if not len(union):
-        return union
-    total = np.zeros((len(union), w.shape[1]), dtype=np.float32)
-    touched = np.zeros(len(union), dtype=np.int32)
-    for rows, delta in parts:
-        at = np.searchsorted(union, rows)
-        total[at] += delta
-        touched[at] += 1
-    if rule == "mean":
-        total /= touched[:, None].astype(np.float32)
-    w[union] += total
-    return union
+    touched = np.zeros(len(w), dtype=np.int32)
+    for rows, _ in parts:
+        touched[rows] += 1
+    for rows, delta in parts:  # in shard order: the same bits for the same inputs
+        if rule == "mean":
+            delta = delta / touched[rows, None].astype(np.float32)
+        w[rows] += delta
+    return np.flatnonzero(touched)
 
 
 @dataclass
@@ -629,6 +634,11 @@ class ClusterRun:
         self._static_value = None
         self._corpus: ClusterCorpus | None = None
         self._homes: dict[int, str] = {}
+        #: One dict per round trained: ``words``, ``seconds`` (the round, wall),
+        #: ``task_seconds`` (each slice's, on its worker), ``rows_in`` / ``rows_out`` (rows each
+        #: slice changed), ``union_in`` / ``union_out`` (rows broadcast), ``merge_seconds``
+        #: (merging and broadcasting, on the client). For benchmarks.
+        self.round_stats: list[dict[str, Any]] = []
 
     # -- reading --------------------------------------------------------------------------
 
@@ -797,6 +807,7 @@ class ClusterRun:
                 jobs = [_Job(self.id, k, corpus.shards[k], epoch, r, int(before[k]),
                              total_words, _slice_seed(config.seed, epoch, r, k), "", 0)
                         for k in range(len(corpus.shards))]
+                round_began = time.perf_counter()
                 try:
                     slices = self._round(jobs, stop, w_in, w_out)
                 except _Stopped:
@@ -812,11 +823,21 @@ class ClusterRun:
                     raise tr.TrainingDivergedError(
                         f"training diverged in epoch {epoch} (the loss became {loss}); "
                         f"use a smaller --alpha than {config.alpha:g}")
+                merge_began = time.perf_counter()
                 rows_in = merge(w_in, [(s.rows_in, s.delta_in) for s in slices], self.merge)
                 rows_out = merge(w_out, [(s.rows_out, s.delta_out) for s in slices],
                                  self.merge)
+                merge_seconds = time.perf_counter() - merge_began
+                merged = time.perf_counter()
                 self._broadcast(w_in, w_out, rows_in, rows_out)
-                self.last_round = slices
+                self.round_stats.append({
+                    "words": int(sizes.sum()), "seconds": time.perf_counter() - round_began,
+                    "task_seconds": [s.seconds for s in slices],
+                    "kernel_seconds": [s.kernel_seconds for s in slices],
+                    "rows_in": [len(s.rows_in) for s in slices],
+                    "rows_out": [len(s.rows_out) for s in slices],
+                    "union_in": len(rows_in), "union_out": len(rows_out),
+                    "merge_seconds": time.perf_counter() - merged + merge_seconds})
                 position.loss += loss
                 position.pairs += sum(s.pairs for s in slices)
                 result.flops += sum(s.flops for s in slices)
@@ -1009,7 +1030,7 @@ def _connect(kind: str, count: int | None, threads: int | None, timeout: float |
             raise ClusterError(f"could not start local:{count}, a Dask LocalCluster of "
                                f"{count} worker processes ({exc}); in a script, start it "
                                "under if __name__ == '__main__':") from None
-        client = Client(cluster)
+        client = Client(cluster, direct_to_workers=True)
         try:
             client.wait_for_workers(count, timeout=LOCAL_START_SECONDS)
         except BaseException:
@@ -1020,7 +1041,7 @@ def _connect(kind: str, count: int | None, threads: int | None, timeout: float |
     if timeout is None:
         timeout = dask.utils.parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"))
     try:
-        return Client(kind, timeout=timeout)
+        return Client(kind, timeout=timeout, direct_to_workers=True)
     except (OSError, TimeoutError) as exc:
         raise ClusterError(f"cannot reach the Dask scheduler at {kind} within {timeout:g} s "
                            f"({type(exc).__name__}); check the address and that 'dask scheduler' "
