@@ -88,8 +88,6 @@ POLL_SECONDS = 0.2
 ROUND_ATTEMPTS = 3
 #: Seconds a local cluster's worker processes may take to start.
 LOCAL_START_SECONDS = 120
-#: Rows compared per step when finding the rows a slice changed.
-_ROW_BLOCK = 1 << 14
 
 
 class ClusterError(W2VError):
@@ -433,14 +431,11 @@ def _changed_rows(new: np.ndarray, old: np.ndarray, among: np.ndarray | None = N
                   ) -> np.ndarray:
     """int64 ids of the rows where ``new`` differs from ``old`` (NaN counts as changed), of
     all rows or of the sorted ids ``among``."""
-    if among is not None:
-        among = among.astype(np.int64)
-        return among[(new[among] != old[among]).any(axis=1)]
-    found = []
-    for lo in range(0, len(new), _ROW_BLOCK):
-        hi = min(lo + _ROW_BLOCK, len(new))
-        found.append(lo + np.flatnonzero((new[lo:hi] != old[lo:hi]).any(axis=1)))
-    return np.concatenate(found) if found else np.zeros(0, np.int64)
+    from w2vcli._rows import changed_rows
+
+    if among is None:
+        among = np.arange(len(new), dtype=np.int64)
+    return changed_rows(new, old, among.astype(np.int64))
 
 
 def _slice_seed(seed: int, epoch: int, round_: int, shard: int) -> int:
@@ -495,7 +490,7 @@ def _train_slice(job: _Job, static: _Static, base, updates) -> _Slice:
 # -- the client ------------------------------------------------------------------------------
 
 
-def merge(w: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]], rule: str = MERGE
+def merge(w: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]], rule: str = "sum"
           ) -> np.ndarray:
     """Merge the workers' row deltas into ``w`` in place; returns the rows changed.
 
@@ -511,13 +506,13 @@ def merge(w: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]], rule: str =
     """
     if rule not in MERGE_RULES:
         raise ValueError(f"merge rule must be one of {', '.join(MERGE_RULES)}")
+    from w2vcli._rows import add_rows
+
     touched = np.zeros(len(w), dtype=np.int32)
     for rows, _ in parts:
         touched[rows] += 1
     for rows, delta in parts:  # in shard order: the same bits for the same inputs
-        if rule == "mean":
-            delta = delta / touched[rows, None].astype(np.float32)
-        w[rows] += delta
+        add_rows(w, rows.astype(np.int64), delta, touched, rule == "mean")
     return np.flatnonzero(touched)
 
 
