@@ -24,7 +24,8 @@ How a run goes (:class:`ClusterRun`):
    (:func:`w2vcli.kernels.batch_kernel`, ``--threads`` threads per task), starting from the
    round's model, and returns only the rows of ``w_in`` and ``w_out`` its training changed:
    their ids and the change (a delta). The client merges the deltas into the next model
-   (:data:`MERGE_RULES`) and broadcasts only the merged rows' new values (``scatter``), which
+   (:data:`MERGE_RULES`: their sum with up to 2 shards, their mean per row above) and
+   broadcasts only the merged rows' new values (``scatter``), which
    each worker applies to its copy of the model; after as many bytes of updates as the model
    itself the client broadcasts the whole model instead. The learning rate is the global
    schedule of a one-process run: the round's slices are laid end to end as one batch of that
@@ -44,11 +45,13 @@ that was never stopped.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
 import threading
 import time
 import uuid
+from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,8 +75,8 @@ MERGE: str | None = None
 #: Most shards merged with ``sum`` by default.
 SUM_MAX_SHARDS = 2
 #: Rounds per epoch, at least: a round trains a fifth of an epoch on all shards together.
-#: Measured with 2 shards on text8_head (5 epochs): 1 round per epoch loses 0.02 analogy
-#: accuracy, 2 rounds 0.009, 5 rounds 0.006, 20 rounds about the same as 5.
+#: Measured with 2 shards on text8_head (5 epochs), against one process's analogy accuracy:
+#: 1 round per epoch loses 0.026, 2 rounds 0.010, 5 rounds 0.006, 20 rounds 0.005 (one seed).
 ROUNDS_PER_EPOCH = 5
 #: In-vocabulary tokens each shard trains per round, at most (more rounds per epoch for larger
 #: shards; a slice's token ids are held in memory: 4 bytes each).
@@ -599,6 +602,10 @@ class ClusterRun:
         timeout: seconds to wait for the scheduler (default: Dask's
             ``distributed.comm.timeouts.connect``).
 
+    While it is open, Dask's own log messages (the ``distributed`` logger) below CRITICAL are
+    not shown: what goes wrong is raised as one-line errors. The scheduler and the workers
+    need ``w2vcli`` installed (the same version): tasks name its functions.
+
     Raises:
         ClusterError: Dask is not installed, or the scheduler cannot be reached.
     """
@@ -612,13 +619,22 @@ class ClusterRun:
             raise ClusterError("--cluster needs Dask: pip install 'w2vcli[cluster]' (or "
                                "'dask[distributed]')") from None
         kind, count = parse_cluster(spec)
+        # Dask logs the connection errors it retries on stderr; this run reports what goes
+        # wrong itself, in one line (restored by close()).
+        self._log = logging.getLogger("distributed")
+        self._log_level = self._log.level
+        self._log.setLevel(logging.CRITICAL)
         self.spec = spec
         self.layout = dict(layout or {})
         self.merge = merge or self.layout.get("merge") or MERGE
         self.round_words = int(round_words or ROUND_WORDS)
         self.id = uuid.uuid4().hex
         self._cluster = None
-        self.client = _connect(kind, count, threads, timeout)
+        try:
+            self.client = _connect(kind, count, threads, timeout)
+        except BaseException:
+            self._log.setLevel(self._log_level)
+            raise
         self._cluster = self.client.cluster if kind == "local" else None
         self.n_workers = len(self._addresses())
         if kind == "local" and threads is None:
@@ -915,9 +931,10 @@ class ClusterRun:
                     break
                 except TimeoutError:
                     self._check_scheduler()
-                except OSError as exc:
-                    self._check_scheduler()
-                    raise _Lost(str(exc)) from None
+                except (CancelledError, OSError) as exc:
+                    if _connection_lost(self.client, exc):
+                        raise _Lost("the connection was lost") from None
+                    break  # futures cancelled: their inputs are sent again below
             failed = [f for f in futures if f.status != "finished"]
             if not failed:
                 slices = self.client.gather(futures)
@@ -930,8 +947,13 @@ class ClusterRun:
             if errors:
                 errors[0].result()  # raises the task's exception here
             # The inputs were lost with the workers holding them: send them again.
-            self._static = self._scatter(self._static_value)
-            self._rebase(w_in, w_out)
+            try:
+                self._static = self._scatter(self._static_value)
+                self._rebase(w_in, w_out)
+            except (CancelledError, OSError, TimeoutError) as exc:
+                if _connection_lost(self.client, exc):
+                    raise _Lost("the connection was lost") from None
+                raise
         raise ClusterError(f"a round failed {ROUND_ATTEMPTS} times on the cluster at "
                            f"{self.spec}: its inputs were lost with the workers holding them")
 
@@ -948,7 +970,7 @@ class ClusterRun:
         return home
 
     def _addresses(self) -> list[str]:
-        workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        workers = self.client.nthreads()  # asks the scheduler (scheduler_info() is a cache)
         if not workers:
             raise ClusterError(f"the Dask cluster at {self.spec} has no workers")
         return sorted(workers)
@@ -961,13 +983,18 @@ class ClusterRun:
         """Results of setup tasks, in order; a task's W2VError re-raised here."""
         from distributed import wait
 
-        while True:
-            try:
-                wait(futures, timeout=POLL_SECONDS)
-                break
-            except TimeoutError:
-                self._check_scheduler_setup()
-        results = self.client.gather(futures)
+        try:
+            while True:
+                try:
+                    wait(futures, timeout=POLL_SECONDS)
+                    break
+                except TimeoutError:
+                    self._check_scheduler_setup()
+            results = self.client.gather(futures)
+        except (CancelledError, OSError) as exc:
+            if _connection_lost(self.client, exc):
+                raise ClusterError(f"lost the Dask scheduler at {self.spec}") from None
+            raise
         for r in results:
             if isinstance(r, _Failed):
                 raise r.error
@@ -991,14 +1018,23 @@ class ClusterRun:
         try:
             self.client.close()
         finally:
-            if self._cluster is not None:
-                self._cluster.close()
+            try:
+                if self._cluster is not None:
+                    self._cluster.close()
+            finally:
+                self._log.setLevel(self._log_level)
 
     def __enter__(self) -> "ClusterRun":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _connection_lost(client, exc: BaseException) -> bool:
+    """Whether ``exc``, raised while waiting on futures, means the scheduler is gone."""
+    return client.status != "running" or "connection-lost" in str(exc) \
+        or isinstance(exc, OSError)
 
 
 class _Stopped(Exception):
@@ -1012,8 +1048,6 @@ class _Lost(Exception):
 def _connect(kind: str, count: int | None, threads: int | None, timeout: float | None):
     """A ``distributed.Client``: of a new ``LocalCluster`` for ``kind == "local"``, else
     connected to the scheduler at ``kind``."""
-    import logging
-
     import dask
     from distributed import Client, LocalCluster
 
