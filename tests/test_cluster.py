@@ -179,31 +179,31 @@ def test_mean_merge_divides_by_the_workers_that_changed_a_row():
 
 
 def test_a_worker_killed_mid_training_does_not_fail_the_run(planted, tmp_path):
-    """Kill one of the two worker processes after the first round: Dask runs its tasks again
-    on the other worker (which encodes the lost shard itself) and the run completes."""
-    from distributed import Client
+    """The worker that starts shard 0's task of round 2 kills itself as the task begins: Dask
+    runs the task again on the other worker (which encodes the lost shard itself) and the run
+    completes."""
+    from distributed import Client, WorkerPlugin
 
     import w2vcli
 
-    big = tmp_path / "big.txt"
-    big.write_text("\n".join(_planted_lines(12000, seed=1)) + "\n")
+    marker = tmp_path / "killed"
+
+    class KillOnce(WorkerPlugin):
+        def transition(self, key, start, finish, **kwargs):
+            if finish == "executing" and str(key).endswith("-1-1-0-0") and \
+                    str(key).startswith("w2v-slice-") and not marker.exists():
+                marker.write_text(str(os.getpid()))
+                os.kill(os.getpid(), signal.SIGKILL)
+
     with _local_cluster() as cluster, Client(cluster) as client:
         client.wait_for_workers(2, timeout=TIMEOUT)
-        pids = client.run(os.getpid)
-        killed = []
-
-        def kill_one(progress) -> None:
-            if not killed:
-                victim = sorted(pids.values())[0]
-                os.kill(victim, signal.SIGKILL)
-                killed.append(victim)
-
+        client.register_plugin(KillOnce())
         done = {}
 
         def train() -> None:
             try:
-                done["model"] = w2vcli.train(big, cluster=cluster.scheduler_address,
-                                             epochs=3, progress=kill_one, **OPTIONS)
+                done["model"] = w2vcli.train(planted, cluster=cluster.scheduler_address,
+                                             epochs=3, **OPTIONS)
             except BaseException as exc:  # noqa: BLE001 - reported by the test
                 done["error"] = exc
 
@@ -212,7 +212,7 @@ def test_a_worker_killed_mid_training_does_not_fail_the_run(planted, tmp_path):
         thread.join(timeout=3 * TIMEOUT)
         assert not thread.is_alive(), "training did not finish"
         assert "error" not in done, done.get("error")
-        assert killed
+        assert marker.exists()  # a worker was killed in round 2 of epoch 1
         model = done["model"]
         assert len(model.loss_history) == 3
         assert np.isfinite(model.wv.vectors).all()
@@ -314,3 +314,76 @@ def test_dask_is_not_imported_without_cluster(planted, tmp_path):
                           env=child_env(), timeout=CHILD_TIMEOUT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_one_machine_checkpoint_is_not_resumed_on_a_cluster(planted, tmp_path):
+    ckpt = tmp_path / "ckpt"
+    result = run_cli("train", planted, "--dim", "20", "--min-count", "1", "--epochs", "1",
+                     "--save-model", ckpt, "-o", tmp_path / "v.txt")
+    assert result.exit_code == 0, result.output
+    result = run_cli("train", "--resume", ckpt, "--cluster", "local:2")
+    assert_one_line_error(result, f"{ckpt} is a checkpoint of a one-machine run; resume it "
+                          "without --cluster")
+
+
+@pytest.fixture
+def own_scheduler(tmp_path):
+    """A ``dask scheduler`` process and a ``dask worker`` process (2 workers) of this test's
+    own, so that the test can kill the scheduler; both ended afterwards."""
+    import time
+
+    port_file = tmp_path / "scheduler.json"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    scheduler = subprocess.Popen([*dask, "--port", "0", "--dashboard-address", ":0",
+                                  "--scheduler-file", str(port_file)], env=child_env(),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = None
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not port_file.exists():
+            assert time.monotonic() < deadline, "the scheduler did not start"
+            assert scheduler.poll() is None, "the scheduler exited"
+            time.sleep(0.1)
+        import json
+
+        address = json.loads(port_file.read_text())["address"]
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
+                                   "--nthreads", "1", "--nworkers", "2"], env=child_env(),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        yield address, scheduler
+    finally:
+        for proc in (worker, scheduler):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=TIMEOUT)
+
+
+def test_a_lost_scheduler_is_a_one_line_error_with_a_checkpoint(own_scheduler, planted,
+                                                                 tmp_path):
+    import dask
+    from distributed import Client
+
+    from w2vcli.errors import W2VError
+    from w2vcli.model import load_model
+
+    address, scheduler = own_scheduler
+    with Client(address, timeout=TIMEOUT) as client:
+        client.wait_for_workers(2, timeout=TIMEOUT)
+
+    def kill_the_scheduler(progress) -> None:
+        if scheduler.poll() is None:
+            scheduler.kill()
+            scheduler.wait(timeout=TIMEOUT)
+
+    ckpt = tmp_path / "ckpt"
+    with dask.config.set({"distributed.comm.timeouts.connect": "3s"}), \
+            _session(address, planted, tmp_path / "v.txt", save_model=str(ckpt)) as session:
+        session.read()
+        with pytest.raises(W2VError) as error:
+            session.train(progress=kill_the_scheduler)
+    message = str(error.value)
+    assert message.startswith(f"lost the Dask scheduler at {address} in epoch 1, round 2 of 5")
+    assert message.endswith(f"saved the last complete round to {ckpt}: continue with "
+                            f"'w2v train --resume {ckpt}'")
+    assert "\n" not in message
+    assert load_model(ckpt).meta["position"]["round"] == 1

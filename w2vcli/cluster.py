@@ -825,10 +825,7 @@ class ClusterRun:
                     raise self._interrupted(position, done, total_words, w_in, w_out, result,
                                             began, began_cpu, first_done) from None
                 except _Lost as lost:
-                    raise SchedulerLost(
-                        f"lost the Dask scheduler at {self.spec} in epoch {epoch}, round "
-                        f"{r + 1} of {self.rounds} ({lost})", ClusterPosition(**vars(position)),
-                        done, w_in, w_out) from None
+                    raise self._lost(lost, epoch, r, position, done, w_in, w_out) from None
                 loss = sum(s.loss for s in slices)
                 if not math.isfinite(loss):
                     raise tr.TrainingDivergedError(
@@ -839,8 +836,19 @@ class ClusterRun:
                 rows_out = merge(w_out, [(s.rows_out, s.delta_out) for s in slices],
                                  self.merge)
                 merge_seconds = time.perf_counter() - merge_began
+                position.loss += loss
+                position.pairs += sum(s.pairs for s in slices)
+                result.flops += sum(s.flops for s in slices)
+                done += int(sizes.sum())
+                position.round = r + 1  # the model is this round's: a checkpoint goes on
                 merged = time.perf_counter()
-                self._broadcast(w_in, w_out, rows_in, rows_out)
+                try:
+                    self._broadcast(w_in, w_out, rows_in, rows_out)
+                except (CancelledError, OSError, TimeoutError) as exc:
+                    if not _connection_lost(self.client, exc):
+                        raise
+                    raise self._lost("the connection was lost", epoch, r, position, done,
+                                     w_in, w_out) from None
                 self.round_stats.append({
                     "words": int(sizes.sum()), "seconds": time.perf_counter() - round_began,
                     "task_seconds": [s.seconds for s in slices],
@@ -849,11 +857,6 @@ class ClusterRun:
                     "rows_out": [len(s.rows_out) for s in slices],
                     "union_in": len(rows_in), "union_out": len(rows_out),
                     "merge_seconds": time.perf_counter() - merged + merge_seconds})
-                position.loss += loss
-                position.pairs += sum(s.pairs for s in slices)
-                result.flops += sum(s.flops for s in slices)
-                done += int(sizes.sum())
-                position.round = r + 1
                 alpha = tr._alpha_at(config, done, total_words)
                 if progress is not None:
                     elapsed = time.perf_counter() - began
@@ -879,6 +882,12 @@ class ClusterRun:
         result.cpu_seconds = time.process_time() - began_cpu
         result.words = done - first_done
         return result
+
+    def _lost(self, why, epoch: int, r: int, position, done: int, w_in, w_out
+              ) -> SchedulerLost:
+        return SchedulerLost(
+            f"lost the Dask scheduler at {self.spec} in epoch {epoch}, round {r + 1} of "
+            f"{self.rounds} ({why})", ClusterPosition(**vars(position)), done, w_in, w_out)
 
     def _interrupted(self, position, done, total_words, w_in, w_out, result, began, began_cpu,
                      first_done):
@@ -915,13 +924,19 @@ class ClusterRun:
 
         for attempt in range(ROUND_ATTEMPTS):
             futures = []
-            for job in jobs:
-                job.base, job.n_updates = self._base_key, len(self._updates)
-                futures.append(self.client.submit(
-                    _train_slice, job, self._static, self._base, self._updates,
-                    key=f"w2v-slice-{self.id}-{job.epoch}-{job.round}-{job.shard}-{attempt}",
-                    workers=[self._home(job.shard)], allow_other_workers=True,
-                    retries=RETRIES, pure=False))
+            try:
+                for job in jobs:
+                    job.base, job.n_updates = self._base_key, len(self._updates)
+                    futures.append(self.client.submit(
+                        _train_slice, job, self._static, self._base, self._updates,
+                        key=f"w2v-slice-{self.id}-{job.epoch}-{job.round}-{job.shard}-"
+                            f"{attempt}",
+                        workers=[self._home(job.shard)], allow_other_workers=True,
+                        retries=RETRIES, pure=False))
+            except (CancelledError, OSError, TimeoutError) as exc:
+                if _connection_lost(self.client, exc):
+                    raise _Lost("the connection was lost") from None
+                raise
             while True:
                 if stop.requested:
                     self.client.cancel(futures)
