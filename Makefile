@@ -12,8 +12,12 @@ $(BIN)/activate:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Installed in editable mode with the test extra; the stamp re-installs when pyproject.toml changes.
+# fastText's client (the .bin round-trip tests) builds from C++ source: where that fails, those
+# tests are skipped (and say why) rather than the install failing.
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[fasttext-check]' \
+		|| echo "note: the fasttext client did not build; its round-trip tests will be skipped"
 	touch $@
 
 ## demo: train on a generated 1M-token corpus with planted structure, query it and plot it

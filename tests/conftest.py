@@ -140,3 +140,13 @@ def write_vectors(path: Path, words: Sequence[str], dim: int = 4, seed: int = 0,
     vectors = rng.standard_normal((len(words), dim)).astype(np.float32)
     save_word2vec_format(KeyedVectors(list(words), vectors), path, binary=binary)
     return path
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` for a child that a test will Ctrl-C: SIGINT back to its default action,
+    so the child Python installs its KeyboardInterrupt handler even when this test run was
+    started in the background by a non-interactive shell (which leaves SIGINT ignored, and an
+    ignored signal stays ignored across exec)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import DEAD_PID, ROOT
+from conftest import DEAD_PID, ROOT, default_sigint
 from w2vcli.cli import cli
 from w2vcli.model import load_model
 from w2vcli.phrases import find_phrases
@@ -43,7 +43,8 @@ def tmpdir_env(tmp_path):
 def start(env, *args, **popen):
     return subprocess.Popen([sys.executable, "-m", "w2vcli", "train", *map(str, args),
                              "--min-count", "1", "--threads", "1"], env=env,
-                            stderr=subprocess.PIPE, text=True, **popen)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
+                            **popen)
 
 
 def finish(proc, **communicate) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 import w2vcli.io
 import w2vcli.training
-from conftest import W2V, child_env, finish, run_cli as run, run_w2v, wait_for
+from conftest import W2V, child_env, default_sigint, finish, run_cli as run, run_w2v, wait_for
 
 WORDS = [f"w{i}" for i in range(60)]
 
@@ -45,7 +45,7 @@ def test_ctrl_c_stops_inside_the_run_checkpoints_and_resumes_to_the_same_bytes(c
     with open(tmp_path / "stderr.txt", "w+") as err:  # a file: the child never blocks on it
         proc = subprocess.Popen([*W2V, "train", str(corpus), "-o", str(out), *args,
                                  "--save-model", str(ckpt), "--checkpoint-every", "1"],
-                                stderr=err, env=child_env())
+                                stderr=err, env=child_env(), preexec_fn=default_sigint)
         # Epoch 1 is done and checkpointed: we are inside epoch 2.
         wait_for((ckpt / "model.json").exists, proc, "the epoch-1 checkpoint")
         proc.send_signal(signal.SIGINT)
@@ -69,7 +69,7 @@ def test_ctrl_c_without_save_model_writes_nothing(corpus, tmp_path):
     args = [*ARGS[:-1], "30", "--loss-log", str(log)]  # the interrupt lands inside the run
     with open(log.parent / "stderr.txt", "w+") as err:  # a file: the child never blocks on it
         proc = subprocess.Popen([*W2V, "train", str(corpus), "-o", str(out), *args], stderr=err,
-                                env=child_env())
+                                env=child_env(), preexec_fn=default_sigint)
         wait_for(log.exists, proc, "the loss log of epoch 1")
         proc.send_signal(signal.SIGINT)
         finish(proc)

@@ -144,25 +144,28 @@ def _trained_model(session, result) -> Model:
 
 def load(path: str | os.PathLike) -> Model:
     """Read any vectors ``w2v`` reads: a model directory (``w2v train --save-model``,
-    :meth:`Model.save`), or a word2vec text or binary vectors file (detected).
+    :meth:`Model.save`), a word2vec text or binary vectors file (detected), or a fastText
+    ``.bin``. A model with character n-grams (a subword model directory, or a ``.bin`` of
+    fastText's or w2v's) gives ``model.wv`` as a
+    :class:`w2vcli.keyedvectors.SubwordKeyedVectors`: ``model.wv["unseenword"]`` is composed
+    from its n-grams, as fastText's ``get_word_vector`` does.
 
     Raises:
         W2VError: the path does not exist or is malformed (one line naming the file and the
             problem).
     """
-    from w2vcli.io import load_vectors, vectors_path_kind
+    from w2vcli.io import load_vectors, model_vectors, vectors_path_kind
 
     if not os.path.exists(path):
         raise W2VError(f"{os.fspath(path)} not found; give a vectors file or a model directory")
     if vectors_path_kind(path) == "model":
-        from w2vcli.keyedvectors import KeyedVectors
         from w2vcli.model import load_model, save_model
         from w2vcli.session import options_from_meta
 
         saved = load_model(path)
         options = {k: v for k, v in options_from_meta(saved.meta).items()
                    if k in TRAIN_DEFAULTS}
-        wv = KeyedVectors(saved.words, saved.w_in, saved.counts)
+        wv = model_vectors(path, saved)
         return Model(wv, saved.loss, options, saved.w_out,
                      _saver=lambda target: save_model(target, saved))
     return Model(load_vectors(path))

@@ -215,8 +215,39 @@ vectors_option = click.option(
     show_default=True,
     metavar="FILE",
     help="Vectors file: word2vec text or binary (detected; also .gz/.bz2/.xz, and GloVe text "
-         "without a header), or a saved model directory.",
+         "without a header), a fastText .bin, or a saved model directory. A .bin or model "
+         "with character n-grams gives vectors to unseen words too.",
 )
+
+subwords_option = click.option(
+    "--subwords/--no-subwords", default=None,
+    help="Score words not in the vocabulary through vectors composed from their character "
+         "n-grams (fastText), and report the coverage both ways; needs subword vectors (a "
+         "fastText .bin or a subword model directory).  [default: on for subword vectors]")
+
+
+def _use_subwords(kv, subwords: bool | None, vectors: str) -> bool:
+    """Whether an evaluation composes vectors for unseen words: ``--subwords`` as given, by
+    default whenever ``kv`` has n-gram vectors; ``--subwords`` without them is an error."""
+    from w2vcli.keyedvectors import SubwordKeyedVectors
+
+    has = isinstance(kv, SubwordKeyedVectors)
+    if subwords and not has:
+        raise click.BadParameter(
+            f"{vectors} holds word vectors without character n-grams; give a fastText .bin or "
+            "a model trained with subwords, or leave --subwords out", param_hint="--subwords")
+    return has if subwords is None else subwords
+
+
+def _composed_note(*results) -> list[str]:
+    """One note line saying how many words of the evaluation sets were composed from n-grams."""
+    words = {w for r in results if r is not None for w in r.composed_words}
+    if not words:
+        return []
+    n = len(words)
+    return [f"note: {n:,} word{'' if n == 1 else 's'} not in the vocabulary "
+            f"{'was' if n == 1 else 'were'} scored through vectors composed from character "
+            "n-grams"]
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -523,7 +554,7 @@ def _answer_similar(kv, vectors: str, words: Sequence[str], topn: int, fmt: str,
     found = _look_up(kv, words)
     given: dict[str | None, str] = {}  # each word used, as first typed
     for typed in words:
-        given.setdefault(kv.find(typed), typed)
+        given.setdefault(kv.resolve(typed), typed)
     results = [(word, kv.most_similar([word], topn=topn)) for word in found.found]
     if fmt == "json":
         report.print_json({
@@ -591,7 +622,7 @@ def _answer_analogy(kv, vectors: str, a: str, b: str, c: str, topn: int, fmt: st
     from w2vcli import report
 
     _look_up(kv, [a, b, c], every=True)
-    a, b, c = (kv.find(word) for word in (a, b, c))
+    a, b, c = (kv.resolve(word) for word in (a, b, c))
     answers = kv.analogy(a, b, c, topn=topn)
     if fmt == "json":
         report.print_json({
@@ -802,21 +833,25 @@ def phrases_command(corpus: Sequence[str], output: str, threshold: float, min_co
 @click.option("--restrict-vocab", default=30000, show_default=True, type=_Ints(0),
               help="Analogies: use only the most frequent N words, as word2vec.c's "
                    "compute-accuracy (0: all).")
+@subwords_option
 @format_option("one line per set and measure: set, measure, score, scored, items, coverage")
 @click.pass_context
-def evaluate(ctx: click.Context, vectors: str, restrict_vocab: int, fmt: str | None) -> None:
+def evaluate(ctx: click.Context, vectors: str, restrict_vocab: int, subwords: bool | None,
+             fmt: str | None) -> None:
     """Score vectors on word analogies or word-similarity judgements.
 
     With no command: one quality report on the standard sets shipped with w2v, Google's analogy
     questions (Mikolov et al. 2013; accuracy, semantic and syntactic) and WordSim353
-    (Finkelstein et al. 2002; Spearman's rho), each with its coverage. 'eval analogy FILE' and
-    'eval similarity FILE' score other sets.
+    (Finkelstein et al. 2002; Spearman's rho), each with its coverage; for subword vectors
+    also with the unseen words composed from their n-grams (rows 'with subwords'). 'eval
+    analogy FILE' and 'eval similarity FILE' score other sets.
     """
     if ctx.invoked_subcommand is None:
-        _quality_report(vectors, restrict_vocab, fmt)
+        _quality_report(vectors, restrict_vocab, fmt, subwords)
 
 
-def _quality_report(vectors: str, restrict_vocab: int, fmt: str | None) -> None:
+def _quality_report(vectors: str, restrict_vocab: int, fmt: str | None,
+                    subwords: bool | None = None) -> None:
     """``w2v eval`` with no command: the shipped standard sets, in one report."""
     from rich.table import Table
     from rich.text import Text
@@ -827,38 +862,64 @@ def _quality_report(vectors: str, restrict_vocab: int, fmt: str | None) -> None:
     console = report.stdout_console()
     fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
-    result = quality_report(kv, restrict_vocab or None)
+    composing = _use_subwords(kv, subwords, vectors)
+    result = quality_report(kv, restrict_vocab or None, subwords=composing)
     analogy, pairs = result.analogy, result.wordsim353
-    warnings = [w for w in (analogy.coverage_warning(), pairs.coverage_warning(len(kv))) if w]
+    analogy_sub, pairs_sub = result.analogy_subwords, result.wordsim353_subwords
+    if composing:
+        warnings = [w for w in (analogy_sub.coverage_warning(),
+                                pairs_sub.coverage_warning(len(kv))) if w]
+        warnings += _composed_note(analogy_sub, pairs_sub)
+    else:
+        warnings = [w for w in (analogy.coverage_warning(), pairs.coverage_warning(len(kv)))
+                    if w]
     _print_notes(warnings)
     name = {"analogy": f"analogy ({STANDARD_SETS['analogy']})",
             "wordsim353": f"WordSim353 ({STANDARD_SETS['wordsim353']})"}
-    rows = [  # set, measure, score, scored, items
-        (name["analogy"], "accuracy", analogy.accuracy, analogy.answered, analogy.total),
-        ("  semantic", "accuracy", analogy.semantic.accuracy, analogy.semantic.answered,
-         analogy.semantic.total),
-        ("  syntactic", "accuracy", analogy.syntactic.accuracy, analogy.syntactic.answered,
-         analogy.syntactic.total),
-        (name["wordsim353"], "Spearman rho", pairs.spearman, pairs.pairs_used, pairs.pairs_total),
-    ]
+
+    def analogy_rows(a, suffix: str = "") -> list[tuple]:
+        return [
+            (name["analogy"] + suffix, "accuracy", a.accuracy, a.answered, a.total),
+            ("  semantic" + suffix, "accuracy", a.semantic.accuracy, a.semantic.answered,
+             a.semantic.total),
+            ("  syntactic" + suffix, "accuracy", a.syntactic.accuracy, a.syntactic.answered,
+             a.syntactic.total),
+        ]
+
+    rows = analogy_rows(analogy)  # set, measure, score, scored, items
+    if composing:
+        rows += analogy_rows(analogy_sub, ", with subwords")
+    rows.append((name["wordsim353"], "Spearman rho", pairs.spearman, pairs.pairs_used,
+                 pairs.pairs_total))
+    if composing:
+        rows.append((name["wordsim353"] + ", with subwords", "Spearman rho", pairs_sub.spearman,
+                     pairs_sub.pairs_used, pairs_sub.pairs_total))
     if fmt == "json":
         def section(s) -> dict:
             return {"accuracy": s.accuracy, "correct": s.correct, "answered": s.answered,
                     "questions": s.total, "coverage": s.coverage, "oov": s.oov,
                     "restricted": s.restricted}
 
-        report.print_json({
-            "vectors": vectors, "words": len(kv), "dims": kv.vector_size,
-            "analogy": {"file": STANDARD_SETS["analogy"],
-                        "restrict_vocab": analogy.restrict_vocab, **section(analogy.overall),
-                        "semantic": section(analogy.semantic),
-                        "syntactic": section(analogy.syntactic)},
-            "wordsim353": {"file": STANDARD_SETS["wordsim353"],
-                           "spearman": report.json_number(pairs.spearman),
-                           "pearson": report.json_number(pairs.pearson),
-                           "pairs_used": pairs.pairs_used, "pairs_total": pairs.pairs_total,
-                           "coverage": 1 - pairs.oov_ratio, "oov_pairs": pairs.oov_pairs},
-        })
+        def analogy_json(a) -> dict:
+            return {"file": STANDARD_SETS["analogy"], "restrict_vocab": a.restrict_vocab,
+                    **section(a.overall), "semantic": section(a.semantic),
+                    "syntactic": section(a.syntactic)}
+
+        def pairs_json(p) -> dict:
+            return {"file": STANDARD_SETS["wordsim353"],
+                    "spearman": report.json_number(p.spearman),
+                    "pearson": report.json_number(p.pearson),
+                    "pairs_used": p.pairs_used, "pairs_total": p.pairs_total,
+                    "coverage": 1 - p.oov_ratio, "oov_pairs": p.oov_pairs}
+
+        document = {"vectors": vectors, "words": len(kv), "dims": kv.vector_size,
+                    "analogy": analogy_json(analogy), "wordsim353": pairs_json(pairs)}
+        if composing:
+            document["analogy_subwords"] = dict(analogy_json(analogy_sub),
+                                                composed_words=len(analogy_sub.composed_words))
+            document["wordsim353_subwords"] = dict(pairs_json(pairs_sub),
+                                                   composed_words=len(pairs_sub.composed_words))
+        report.print_json(document)
         return
     if fmt == "tsv":
         report.print_tsv(["set", "measure", "score", "scored", "items", "coverage"], (
@@ -896,16 +957,26 @@ def _case_note(case_matched: Sequence[tuple[str, str]], file: str) -> list[str]:
 @vectors_option
 @click.option("--restrict-vocab", default=30000, show_default=True, type=_Ints(0),
               help="Use only the most frequent N words, as word2vec.c's compute-accuracy (0: all).")
+@subwords_option
 @format_option("one line per section and for semantic, syntactic and overall: correct, "
                "answered, questions, accuracy, coverage, oov (questions with a word not in the "
-               "vectors), restricted (with a word beyond --restrict-vocab)")
-def eval_analogy(file: str, vectors: str, restrict_vocab: int, fmt: str | None) -> None:
+               "vectors), restricted (with a word beyond --restrict-vocab); with subwords also "
+               "semantic, syntactic and overall over vocabulary words only ('..., in vocabulary')")
+def eval_analogy(file: str, vectors: str, restrict_vocab: int, subwords: bool | None,
+                 fmt: str | None) -> None:
     """Analogy accuracy on FILE in questions-words.txt format, per section and overall.
 
     Words are matched as by 'w2v similar' (Athens -> athens in a lowercased model); a question
     with a word out of the vectors or beyond --restrict-vocab is not scored, and a warning says
     so when fewer than half of them are scored.
+
+    With subword vectors (--subwords, the default for them) such a word gets a vector all the
+    same (beyond --restrict-vocab its own, unseen: composed from its character n-grams) and
+    joins the candidate answers; the scores over vocabulary words only follow as rows
+    '..., in vocabulary'.
     """
+    import dataclasses
+
     from rich.table import Table
     from rich.text import Text
 
@@ -915,25 +986,39 @@ def eval_analogy(file: str, vectors: str, restrict_vocab: int, fmt: str | None) 
     console = report.stdout_console()
     fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
-    result = evaluate_analogies(kv, file, restrict_vocab=restrict_vocab or None)
+    composing = _use_subwords(kv, subwords, vectors)
+    result = evaluate_analogies(kv, file, restrict_vocab=restrict_vocab or None,
+                                subwords=composing)
     warning = result.coverage_warning()
-    _print_notes(_case_note(result.case_matched, file) + ([warning] if warning else []))
+    _print_notes(_case_note(result.case_matched, file) + ([warning] if warning else [])
+                 + _composed_note(result))
     rows = [*result.sections, result.semantic, result.syntactic, result.overall]
+    in_vocabulary = []
+    if composing:
+        plain = evaluate_analogies(kv, file, restrict_vocab=restrict_vocab or None)
+        in_vocabulary = [dataclasses.replace(s, name=f"{s.name}, in vocabulary")
+                         for s in (plain.semantic, plain.syntactic, plain.overall)]
     if fmt == "json":
         def score(s) -> dict:
             return {"section": s.name, "correct": s.correct, "answered": s.answered,
                     "questions": s.total, "accuracy": s.accuracy, "coverage": s.coverage,
                     "oov": s.oov, "restricted": s.restricted}
 
-        report.print_json({
+        document = {
             "file": file, "vectors": vectors, "restrict_vocab": result.restrict_vocab,
             "sections": [score(s) for s in result.sections],
             **{s.name: score(s) for s in rows[-3:]},
             "oov_words": list(result.oov_words),
             "restricted_words": list(result.restricted_words),
             "case_matched": dict(result.case_matched),
-        })
+        }
+        if composing:
+            document["subwords"] = True
+            document["composed_words"] = list(result.composed_words)
+            document["in_vocabulary"] = {s.name.split(",")[0]: score(s) for s in in_vocabulary}
+        report.print_json(document)
         return
+    rows += in_vocabulary
     if fmt == "tsv":
         report.print_tsv(
             ["section", "correct", "answered", "questions", "accuracy", "coverage", "oov",
@@ -941,13 +1026,14 @@ def eval_analogy(file: str, vectors: str, restrict_vocab: int, fmt: str | None) 
             ((s.name, s.correct, s.answered, s.total, f"{s.accuracy:.6f}", f"{s.coverage:.6f}",
               s.oov, s.restricted) for s in rows))
         return
+    subwords_note = ", with subwords" if composing else ""
     table = Table(title=Text(f"Analogies: {file} ({vectors}, restrict-vocab "
-                             f"{restrict_vocab or 'all'})"))
+                             f"{restrict_vocab or 'all'}{subwords_note})"))
     table.add_column("section", no_wrap=True)
     for name in ("correct", "answered", "questions", "accuracy", "coverage"):
         table.add_column(name, justify="right")
     for i, s in enumerate(rows):
-        if i == len(result.sections):
+        if i in (len(result.sections), len(result.sections) + 3):
             table.add_section()
         table.add_row(Text(s.name), f"{s.correct:,}", f"{s.answered:,}", f"{s.total:,}",
                       f"{s.accuracy:.4f}", f"{s.coverage:.4f}",
@@ -960,41 +1046,67 @@ def eval_analogy(file: str, vectors: str, restrict_vocab: int, fmt: str | None) 
 @evaluate.command(name="similarity")
 @click.argument("file", type=click.Path(dir_okay=False))
 @vectors_option
-@format_option("one line of spearman, pearson, pairs_used, pairs_total, oov_pairs, oov_ratio")
-def eval_similarity(file: str, vectors: str, fmt: str | None) -> None:
+@subwords_option
+@format_option("one line of spearman, pearson, pairs_used, pairs_total, oov_pairs, oov_ratio; "
+               "with subwords a first column 'words', and a line each for 'with-subwords' and "
+               "'in-vocabulary'")
+def eval_similarity(file: str, vectors: str, subwords: bool | None, fmt: str | None) -> None:
     """Spearman correlation with human word-similarity scores (WordSim353 format FILE).
 
     Words are matched as by 'w2v similar' (Tiger -> tiger in a lowercased model); a pair with a
     word out of the vectors is not scored, and a warning says so when fewer than half are.
+
+    With subword vectors (--subwords, the default for them) a word not in the vocabulary gets
+    a vector composed from its character n-grams; the correlation over vocabulary words only
+    is reported too.
     """
     from w2vcli import report
-    from w2vcli.evaluate import evaluate_word_pairs
+    from w2vcli.evaluate import evaluate_word_pairs, in_vocabulary_pairs
 
     console = report.stdout_console()
     fmt = report.choose_format(fmt, console)
     kv = _load_vectors(vectors)
-    result = evaluate_word_pairs(kv, file)
+    composing = _use_subwords(kv, subwords, vectors)
+    result = evaluate_word_pairs(kv, file, subwords=composing)
+    plain = in_vocabulary_pairs(kv, file) if composing else None
     warning = result.coverage_warning(len(kv))
-    _print_notes(_case_note(result.case_matched, file) + ([warning] if warning else []))
+    _print_notes(_case_note(result.case_matched, file) + ([warning] if warning else [])
+                 + _composed_note(result))
+
+    def numbers(r) -> dict:
+        return {"spearman": report.json_number(r.spearman),
+                "pearson": report.json_number(r.pearson),
+                "pairs_used": r.pairs_used, "pairs_total": r.pairs_total,
+                "oov_pairs": r.oov_pairs, "oov_ratio": r.oov_ratio}
+
+    def cells(r) -> tuple:
+        return (f"{r.spearman:.6f}", f"{r.pearson:.6f}", r.pairs_used, r.pairs_total,
+                r.oov_pairs, f"{r.oov_ratio:.6f}")
+
     if fmt == "json":
-        report.print_json({
-            "file": file, "vectors": vectors,
-            "spearman": report.json_number(result.spearman),
-            "pearson": report.json_number(result.pearson),
-            "pairs_used": result.pairs_used, "pairs_total": result.pairs_total,
-            "oov_pairs": result.oov_pairs, "oov_ratio": result.oov_ratio,
+        document = {
+            "file": file, "vectors": vectors, **numbers(result),
             "oov_words": list(result.oov_words), "case_matched": dict(result.case_matched),
-        })
+        }
+        if plain is not None:
+            document.update(subwords=True, composed_words=list(result.composed_words),
+                            in_vocabulary=numbers(plain))
+        report.print_json(document)
     elif fmt == "tsv":
-        report.print_tsv(
-            ["spearman", "pearson", "pairs_used", "pairs_total", "oov_pairs", "oov_ratio"],
-            [(f"{result.spearman:.6f}", f"{result.pearson:.6f}", result.pairs_used,
-              result.pairs_total, result.oov_pairs, f"{result.oov_ratio:.6f}")])
+        header = ["spearman", "pearson", "pairs_used", "pairs_total", "oov_pairs", "oov_ratio"]
+        if plain is None:
+            report.print_tsv(header, [cells(result)])
+        else:
+            report.print_tsv(["words", *header], [("with-subwords", *cells(result)),
+                                                  ("in-vocabulary", *cells(plain))])
     else:
-        click.echo(
-            f"Spearman rho {result.spearman:.4f}  Pearson r {result.pearson:.4f}  "
-            f"pairs {result.pairs_used}/{result.pairs_total}  OOV ratio {result.oov_ratio:.3f}"
-        )
+        line = (f"Spearman rho {result.spearman:.4f}  Pearson r {result.pearson:.4f}  "
+                f"pairs {result.pairs_used}/{result.pairs_total}  OOV ratio "
+                f"{result.oov_ratio:.3f}")
+        if plain is not None:
+            line += (f"  (with subwords; in vocabulary only: Spearman rho {plain.spearman:.4f}"
+                     f" on {plain.pairs_used}/{plain.pairs_total} pairs)")
+        click.echo(line)
 
 
 def _same_path(a: str, b: str) -> bool:
@@ -1008,16 +1120,18 @@ def _same_path(a: str, b: str) -> bool:
 @cli.command()
 @click.argument("source", metavar="IN")
 @click.argument("dest", metavar="OUT")
-@click.option("--format", "fmt", type=click.Choice(["text", "binary", "projector", "npy"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["text", "binary", "projector", "npy", "fasttext"]),
               default=None,
-              help="Output format  [default: binary for *.bin, npy for *.npy, else text]")
+              help="Output format  [default: binary (word2vec's) for *.bin, npy for *.npy, else "
+                   "text]")
 @click.option("--top", default=None, type=_Ints(1), metavar="N",
               help="Keep only the first N words (the N most frequent).  [default: all]")
 def convert(source: str, dest: str, fmt: str | None, top: int | None) -> None:
     """Convert vectors or a model directory to another format.
 
-    IN is a vectors file (text or binary, detected) or a model directory. OUT is written
-    atomically, in --format or as its name suggests:
+    IN is a vectors file (text or binary, detected), a fastText .bin or a model directory.
+    OUT is written atomically, in --format or as its name suggests:
 
     \b
     text       word2vec.c text (gensim, spaCy's 'init vectors', word2vec.c read it)
@@ -1031,14 +1145,21 @@ def convert(source: str, dest: str, fmt: str | None, top: int | None) -> None:
     npy        OUT is NAME.npy or NAME: NAME.npy, the float32 (words x dims)
                matrix (numpy.load), and NAME.vocab.txt, its words one a line
                ('word count' lines for a model directory)
+    fasttext   fastText's binary model (.bin) of a model directory (or of
+               another .bin): words, counts, input and output matrices and, for
+               a subword model, the character n-gram buckets; fastText's
+               load_model and gensim's load_facebook_model read it, and compose
+               the same vectors for unseen words as w2v
 
-    Counts are known only for a model directory. The Projector samples 50,000 points for PCA
+    Counts are known only for a model directory and a fastText .bin. From a .bin, text and
+    binary hold the words' vectors as fastText computes them (its .vec). The Projector samples 50,000 points for PCA
     and 10,000 for t-SNE: --top keeps the most frequent words.
 
     \b
     Examples: w2v convert vectors.txt vectors.bin
               w2v convert model/ projector --format projector --top 20000
               w2v convert vectors.txt vectors.npy
+              w2v convert model/ model.bin --format fasttext
     """
     from w2vcli.atomic import check_writable
     from w2vcli.export import (PROJECTOR_SAMPLE_SIZES, check_projector_target, npy_paths,
@@ -1048,6 +1169,9 @@ def convert(source: str, dest: str, fmt: str | None, top: int | None) -> None:
 
     if fmt is None:
         fmt = "npy" if dest.endswith(".npy") else format_for_path(dest)
+    if fmt == "fasttext":
+        _convert_to_fasttext(source, dest, top)
+        return
     outputs = [str(p) for p in npy_paths(dest)] if fmt == "npy" else [dest]
     for out in outputs:
         if _same_path(source, out):
@@ -1106,6 +1230,49 @@ def convert(source: str, dest: str, fmt: str | None, top: int | None) -> None:
         )
 
 
+def _convert_to_fasttext(source: str, dest: str, top: int | None) -> None:
+    """``convert --format fasttext``: a model directory (or a fastText .bin) to a .bin."""
+    from w2vcli.atomic import check_writable
+    from w2vcli.fasttext_format import (is_fasttext_bin, model_dir_to_fasttext,
+                                        read_fasttext_bin, write_fasttext_bin)
+    from w2vcli.io import vectors_path_kind
+    from w2vcli.model import check_finite, load_model
+
+    if _same_path(source, dest):
+        raise W2VError(f"input and output are the same path '{dest}'; write the model to "
+                       "another file")
+    kind = vectors_path_kind(source)
+    if top is not None:
+        raise click.BadParameter("a fastText .bin keeps the whole vocabulary (its n-gram "
+                                 "buckets are shared by every word); leave --top out",
+                                 param_hint="--top")
+    if kind == "file" and not is_fasttext_bin(source):
+        raise W2VError(f"{source} is a vectors file; a fastText .bin needs a model directory "
+                       "(w2v train --save-model DIR), which has the counts and output vectors "
+                       "a vectors file lacks")
+    check_writable(dest)
+    if kind == "model":
+        saved = load_model(source, mmap=True)
+        check_finite(source, saved)
+        model_dir_to_fasttext(dest, saved)
+        label, words, d = "model directory", len(saved.words), saved.vector_size
+    else:
+        model = read_fasttext_bin(source)
+        a = model.args
+        write_fasttext_bin(dest, model.words, model.counts, model.input_matrix,
+                           model.output_matrix, minn=a["minn"], maxn=a["maxn"],
+                           bucket=a["bucket"], model=a["model"], loss=a["loss"], window=a["ws"],
+                           neg=a["neg"], epochs=a["epoch"], min_count=a["min_count"],
+                           sample=a["t"], word_ngrams=a["word_ngrams"],
+                           lr_update_rate=a["lr_update_rate"], ntokens=model.ntokens)
+        label, words, d = "fastText .bin", len(model.words), int(a["dim"])
+    written = read_fasttext_bin(dest, output=False)
+    grams = (f", character n-grams of {written.minn}-{written.maxn} in {written.bucket:,} "
+             "buckets" if written.has_subwords else ", no character n-grams")
+    _stderr_console().print(f"Converted {source} ({label}) to {dest} (fastText .bin): "
+                            f"{words:,} words x {d} dims{grams}", markup=False, soft_wrap=True)
+
+
 def _human_size(n_bytes: int) -> str:
     """``1234567`` -> ``'1,234,567 bytes (1.2 MiB)'``."""
     text = f"{n_bytes:,} bytes"
@@ -1162,12 +1329,17 @@ def _print_info_table(console, title: str, rows: list[tuple[str, str]]) -> None:
 def info(path: str, n_words: int) -> None:
     """Describe vectors or a model directory: format, size, first words.
 
-    For a file: format, vocabulary size, dimension, file size and the first words. For a model
-    directory also the training parameters, the corpus and the loss of each epoch.
+    For a file: format, vocabulary size, dimension, file size and the first words (for a
+    fastText .bin also its parameters and n-grams). For a model directory also the training
+    parameters, the corpus and the loss of each epoch.
     """
+    from w2vcli.fasttext_format import is_fasttext_bin
     from w2vcli.io import inspect_vectors_file, vectors_path_kind
 
     console = _stdout_console()
+    if vectors_path_kind(path) == "file" and is_fasttext_bin(path):
+        _fasttext_info(console, path, n_words)
+        return
     if vectors_path_kind(path) == "file":
         found = inspect_vectors_file(path, n_words)
         _print_info_table(console, "Vectors file", [
@@ -1246,6 +1418,30 @@ def info(path: str, n_words: int) -> None:
             table.add_row(*cells)
             lines.append("  " + ", ".join(f"{n} {c}" for n, c in zip(names, cells)))
         print_table(console, table, lines)
+
+
+def _fasttext_info(console, path: str, n_words: int) -> None:
+    """``w2v info`` of a fastText .bin: its Args block and dictionary, without the matrices."""
+    from w2vcli.fasttext_format import read_fasttext_bin
+
+    model = read_fasttext_bin(path, output=False)
+    a = model.args
+    grams = (f"{a['minn']} to {a['maxn']} characters in {a['bucket']:,} buckets"
+             if model.has_subwords else "none (a word model)")
+    first = ", ".join(f"{w} ({int(c):,})" for w, c in zip(model.words[:n_words], model.counts))
+    _print_info_table(console, "fastText model", [
+        ("path", path),
+        ("format", f"fastText .bin (version {model.version})"),
+        ("vocabulary size", f"{len(model.words):,}"),
+        ("dimension", str(a["dim"])),
+        ("character n-grams", grams),
+        ("model, loss", f"{a['model']}, {a['loss']}"),
+        ("window, neg, epochs", f"{a['ws']}, {a['neg']}, {a['epoch']}"),
+        ("min count, sample", f"{a['min_count']}, {a['t']:g}"),
+        ("tokens", f"{model.ntokens:,}"),
+        ("file size", _human_size(os.path.getsize(path))),
+        ("first words", first),
+    ])
 
 
 def main() -> None:

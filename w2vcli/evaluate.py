@@ -5,6 +5,12 @@
 - :func:`evaluate_word_pairs` correlates cosine similarities with human judgements
   (WordSim353-style files), reporting Spearman's rho as gensim's ``evaluate_word_pairs`` does.
 
+Both take ``subwords=True`` for :class:`~w2vcli.keyedvectors.SubwordKeyedVectors`: a word
+that is not in the (restricted) vocabulary then gets a vector too, composed from its character
+n-grams as fastText's ``getWordVector`` does (Bojanowski et al. 2017 score their OOV words this
+way), so more of the items are scored; the default scores vocabulary words only, as
+word2vec.c and gensim do.
+
 Imports only NumPy and the standard library, so ``w2v eval`` starts fast.
 """
 
@@ -25,6 +31,7 @@ __all__ = [
     "SimilarityResult",
     "evaluate_analogies",
     "evaluate_word_pairs",
+    "in_vocabulary_pairs",
     "pearson",
     "spearman",
 ]
@@ -91,7 +98,10 @@ class AnalogyResult:
     ``restrict_vocab`` is the number of most frequent words used (``None``: all), ``oov_words``
     the distinct question words not in the vocabulary, ``restricted_words`` those in it but
     beyond ``restrict_vocab``, and ``case_matched`` the (as written, as used) pairs of words
-    found in another case (see :func:`evaluate_analogies`).
+    found in another case (see :func:`evaluate_analogies`). With ``subwords`` (scored with
+    subword vectors), ``composed_words`` are the question words not in the vocabulary whose
+    vectors were composed from character n-grams, and ``oov_words`` only those that have no
+    n-gram.
     """
 
     sections: list[SectionScore]
@@ -99,6 +109,8 @@ class AnalogyResult:
     oov_words: tuple[str, ...] = ()
     restricted_words: tuple[str, ...] = ()
     case_matched: tuple[tuple[str, str], ...] = ()
+    subwords: bool = False
+    composed_words: tuple[str, ...] = ()
 
     @property
     def overall(self) -> SectionScore:
@@ -162,7 +174,9 @@ class SimilarityResult:
     in the vocabulary; ``oov_ratio`` = (pairs_total - pairs_used) / pairs_total is a fraction in
     [0, 1] (gensim reports the same quantity as a percentage). ``oov_words`` are the distinct
     words not in the vocabulary, ``case_matched`` the (as written, as used) pairs of words found
-    in another case (see :func:`evaluate_word_pairs`).
+    in another case (see :func:`evaluate_word_pairs`). With ``subwords``, ``composed_words``
+    are the words not in the vocabulary whose vectors were composed from character n-grams, and
+    ``oov_words`` only those without an n-gram.
     """
 
     spearman: float
@@ -172,6 +186,8 @@ class SimilarityResult:
     oov_ratio: float
     oov_words: tuple[str, ...] = ()
     case_matched: tuple[tuple[str, str], ...] = ()
+    subwords: bool = False
+    composed_words: tuple[str, ...] = ()
 
     @property
     def oov_pairs(self) -> int:
@@ -320,14 +336,36 @@ class _WordMatcher:
     (:meth:`KeyedVectors.find`: as written, else its only case variant), otherwise exactly;
     either way only among the first ``limit`` words. Records the words matched in another case,
     those not in the vocabulary at all and those in it but beyond ``limit``.
+
+    With ``subwords`` a word not found among the first ``limit`` gets a vector all the same,
+    at index ``limit``, ``limit + 1``, ... (:meth:`unit_vectors` appends them): a vocabulary
+    word beyond ``limit`` its own vector, any other word one composed from its character
+    n-grams (:meth:`w2vcli.keyedvectors.SubwordKeyedVectors.compose`, as written).
     """
 
-    def __init__(self, kv: KeyedVectors, limit: int, case_insensitive: bool) -> None:
+    def __init__(self, kv: KeyedVectors, limit: int, case_insensitive: bool,
+                 subwords: bool = False) -> None:
         self.kv, self.limit, self.case_insensitive = kv, limit, case_insensitive
+        self.subwords = subwords
         self.indices: dict[str, int | None] = {}
         self.case_matched: dict[str, str] = {}
         self.oov: dict[str, None] = {}
         self.restricted: dict[str, None] = {}
+        self.composed: dict[str, None] = {}
+        self.extra: list[np.ndarray] = []  # vectors of the words given indices limit, ...
+
+    def _extra_vector(self, word: str) -> np.ndarray | None:
+        """With ``subwords``, a vector for ``word``, not found among the first ``limit``:
+        its vocabulary vector beyond ``limit``, else its composed one; None if it has none."""
+        found = self._find(word, len(self.kv))
+        if found is not None:
+            if found != word:
+                self.case_matched[word] = found
+            return np.asarray(self.kv.vectors[self.kv.key_to_index[found]])
+        if self.kv.can_compose(word):
+            self.composed[word] = None
+            return np.asarray(self.kv[word])
+        return None
 
     def _find(self, word: str, limit: int) -> str | None:
         if self.case_insensitive:
@@ -340,6 +378,13 @@ class _WordMatcher:
             return self.indices[word]
         found = self._find(word, self.limit)
         index = None
+        if found is None and self.subwords:
+            vector = self._extra_vector(word)
+            if vector is not None:
+                index = self.limit + len(self.extra)
+                self.extra.append(vector)
+                self.indices[word] = index
+                return index
         if found is None:
             elsewhere = self.limit < len(self.kv) and self._find(word, len(self.kv)) is not None
             (self.restricted if elsewhere else self.oov)[word] = None
@@ -352,13 +397,27 @@ class _WordMatcher:
 
     def canon(self) -> np.ndarray:
         """For each of the first ``limit`` indices, the index of its case class's most frequent
-        spelling (with ``case_insensitive``; else the identity), shape (limit,) int64."""
+        spelling (with ``case_insensitive``; else the identity), then for each extra vector its
+        own index: shape (limit + extras,) int64."""
         keys = self.kv.index_to_key[: self.limit]
+        extras = np.arange(self.limit, self.limit + len(self.extra), dtype=np.int64)
         if not self.case_insensitive:
-            return np.arange(len(keys), dtype=np.int64)
+            return np.arange(len(keys) + len(self.extra), dtype=np.int64)
         first: dict[str, int] = {}
-        return np.fromiter((first.setdefault(w.casefold(), i) for i, w in enumerate(keys)),
+        base = np.fromiter((first.setdefault(w.casefold(), i) for i, w in enumerate(keys)),
                            dtype=np.int64, count=len(keys))
+        return np.concatenate([base, extras])
+
+    def unit_vectors(self) -> np.ndarray:
+        """Unit vectors of the first ``limit`` words, then of the extra vectors (normalised as
+        :attr:`KeyedVectors.unit_vectors`: float64 norms, a zero vector stays zero)."""
+        unit = self.kv.unit_vectors[: self.limit]
+        if not self.extra:
+            return unit
+        extra = np.stack(self.extra).astype(np.float32)
+        norms = np.sqrt(np.einsum("ij,ij->i", extra, extra, dtype=np.float64))
+        norms[norms == 0.0] = 1.0
+        return np.concatenate([unit, (extra / norms[:, None]).astype(np.float32)])
 
 
 def _predict_correct(unit: np.ndarray, ids: np.ndarray, canon: np.ndarray) -> np.ndarray:
@@ -394,6 +453,7 @@ def evaluate_analogies(
     path: str | os.PathLike[str],
     restrict_vocab: int | None = 30000,
     case_insensitive: bool = True,
+    subwords: bool = False,
 ) -> AnalogyResult:
     """Score word analogies "a is to b as c is to d" from a questions-words.txt file.
 
@@ -415,6 +475,13 @@ def evaluate_analogies(
     one gensim instead takes every question word's most frequent spelling (``Paris`` for
     ``paris`` if ``Paris`` is more frequent), where this takes the spelling as written.
 
+    With ``subwords`` (for :class:`~w2vcli.keyedvectors.SubwordKeyedVectors`), a question word
+    that is not among the ``restrict_vocab`` most frequent words gets a vector all the same: a
+    vocabulary word its own, any other word the mean of its character n-gram vectors (as
+    written; fastText's ``getWordVector``). These words join the candidate answers, so a
+    question whose answer was never seen can still be answered right; only a word without an
+    n-gram (shorter than ``minn`` - 2 characters) leaves its question out.
+
     Questions are scored in (512 x d) @ (d x R) float32 batches: the 19,544 questions against
     30,000 words take about a second.
 
@@ -428,7 +495,8 @@ def evaluate_analogies(
     AnalogyResult
         One :class:`SectionScore` per section in file order (with the questions left out for
         words out of the vocabulary or beyond ``restrict_vocab``), plus totals, the
-        semantic/syntactic split and the words behind them.
+        semantic/syntactic split and the words behind them (and the words composed from
+        n-grams, with ``subwords``).
 
     Raises
     ------
@@ -441,7 +509,7 @@ def evaluate_analogies(
         raise W2VError(f"restrict_vocab must be a positive number of words, got {restrict_vocab}")
     sections = _read_questions(path)
     limit = len(kv) if restrict_vocab is None else min(int(restrict_vocab), len(kv))
-    match = _WordMatcher(kv, limit, case_insensitive)
+    match = _WordMatcher(kv, limit, case_insensitive, subwords)
 
     ids: list[list[int]] = []
     owner: list[int] = []  # section number of each answered question
@@ -455,7 +523,7 @@ def evaluate_analogies(
             elif any(w in match.oov for w in question):
                 oov[s] += 1
     ids_array = np.array(ids, dtype=np.int64).reshape(-1, 4)
-    correct = _predict_correct(kv.unit_vectors[:limit], ids_array, match.canon())
+    correct = _predict_correct(match.unit_vectors(), ids_array, match.canon())
 
     owner_array = np.array(owner, dtype=np.int64)
     n_sections = len(sections)
@@ -470,11 +538,14 @@ def evaluate_analogies(
         oov_words=tuple(match.oov),
         restricted_words=tuple(match.restricted),
         case_matched=tuple(match.case_matched.items()),
+        subwords=subwords,
+        composed_words=tuple(match.composed),
     )
 
 
 def evaluate_word_pairs(
-    kv: KeyedVectors, path: str | os.PathLike[str], case_insensitive: bool = True
+    kv: KeyedVectors, path: str | os.PathLike[str], case_insensitive: bool = True,
+    subwords: bool = False,
 ) -> SimilarityResult:
     """Correlate cosine similarity with human similarity scores (WordSim353, MEN, ...).
 
@@ -483,7 +554,10 @@ def evaluate_word_pairs(
     ``oov_ratio``), as gensim's ``evaluate_word_pairs`` does. With ``case_insensitive`` a word
     is matched as ``w2v similar`` matches a query word (:meth:`KeyedVectors.find`: as written,
     else its only case variant; on a lowercased model the same as gensim's case-insensitive
-    matching), otherwise exactly.
+    matching), otherwise exactly. With ``subwords`` (for
+    :class:`~w2vcli.keyedvectors.SubwordKeyedVectors`), a word not in the vocabulary gets the
+    mean of its character n-gram vectors (as written; fastText's ``getWordVector``), and only a
+    pair with a word that has no n-gram is left out.
 
     Returns
     -------
@@ -499,7 +573,7 @@ def evaluate_word_pairs(
     """
     path = Path(path)
     pairs = _read_pairs(path)
-    match = _WordMatcher(kv, len(kv), case_insensitive)
+    match = _WordMatcher(kv, len(kv), case_insensitive, subwords)
 
     first, second, human = [], [], []
     for w1, w2, score in pairs:
@@ -515,7 +589,7 @@ def evaluate_word_pairs(
             f"({len(kv):,} words); need at least 2 — check that the vectors match the file's "
             "language and casing"
         )
-    unit = kv.unit_vectors
+    unit = match.unit_vectors()
     cosines = np.einsum("ij,ij->i", unit[first], unit[second], dtype=np.float64)
     return SimilarityResult(
         spearman=spearman(cosines, np.array(human)),
@@ -525,6 +599,8 @@ def evaluate_word_pairs(
         oov_ratio=(len(pairs) - used) / len(pairs),
         oov_words=tuple(match.oov),
         case_matched=tuple(match.case_matched.items()),
+        subwords=subwords,
+        composed_words=tuple(match.composed),
     )
 
 
@@ -552,17 +628,48 @@ class QualityReport:
 
     analogy: AnalogyResult
     wordsim353: SimilarityResult
+    #: The same sets scored with subword vectors (``subwords=True``), else None.
+    analogy_subwords: AnalogyResult | None = None
+    wordsim353_subwords: SimilarityResult | None = None
 
 
-def quality_report(kv, restrict_vocab: int | None = 30000) -> QualityReport:
+def quality_report(kv, restrict_vocab: int | None = 30000,
+                   subwords: bool = False) -> QualityReport:
     """Score ``kv`` (a :class:`w2vcli.keyedvectors.KeyedVectors`) on the shipped standard sets,
     as :func:`evaluate_analogies` (with ``restrict_vocab``, as word2vec.c's compute-accuracy)
-    and :func:`evaluate_word_pairs` do.
+    and :func:`evaluate_word_pairs` do; with ``subwords`` (subword vectors), also with the
+    words outside the vocabulary composed from their n-grams, so that the coverage is reported
+    both ways.
 
     Raises:
-        W2VError: the vectors are unusable (see those functions).
+        W2VError: the vectors are unusable (see those functions); with ``subwords``, fewer than
+            two WordSim353 pairs in the vocabulary is not an error (its row is NaN).
     """
+    questions, pairs = standard_set("analogy"), standard_set("wordsim353")
+    analogy = evaluate_analogies(kv, questions, restrict_vocab=restrict_vocab)
+    if not subwords:
+        return QualityReport(analogy, evaluate_word_pairs(kv, pairs))
+    with_subwords = evaluate_word_pairs(kv, pairs, subwords=True)
     return QualityReport(
-        analogy=evaluate_analogies(kv, standard_set("analogy"), restrict_vocab=restrict_vocab),
-        wordsim353=evaluate_word_pairs(kv, standard_set("wordsim353")),
-    )
+        analogy, in_vocabulary_pairs(kv, pairs),
+        evaluate_analogies(kv, questions, restrict_vocab=restrict_vocab, subwords=True),
+        with_subwords)
+
+
+def in_vocabulary_pairs(kv, path: str | os.PathLike[str]) -> SimilarityResult:
+    """:func:`evaluate_word_pairs` over vocabulary words only, for a report that also scores
+    the pairs with subwords: fewer than two pairs in the vocabulary gives NaN correlations
+    (with the counts) instead of an error.
+
+    Raises:
+        W2VError: the file cannot be read (see :func:`evaluate_word_pairs`).
+    """
+    try:
+        return evaluate_word_pairs(kv, path)
+    except W2VError:
+        pairs = _read_pairs(Path(path))
+        match = _WordMatcher(kv, len(kv), True)
+        used = sum(1 for w1, w2, _ in pairs if match(w1) is not None and match(w2) is not None)
+        nan = float("nan")
+        return SimilarityResult(nan, nan, used, len(pairs), (len(pairs) - used) / len(pairs),
+                                tuple(match.oov), tuple(match.case_matched.items()))

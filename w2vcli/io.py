@@ -44,9 +44,11 @@ file behind.
 Entry points:
 
 - :func:`load_vectors` reads whatever a user may point a command at: a text or binary vectors
-  file (detected, compressed or not), a GloVe file, or a saved model directory
-  (:mod:`w2vcli.model`; its ``w_in`` and counts). :func:`load_vectors_and_source` also says
-  what it read (:class:`VectorsSource`).
+  file (detected, compressed or not), a GloVe file, a fastText ``.bin`` (its magic number;
+  :mod:`w2vcli.fasttext_format`) or a saved model directory (:mod:`w2vcli.model`; its ``w_in``
+  and counts). A fastText ``.bin`` or a model directory with character n-grams gives
+  :class:`~w2vcli.keyedvectors.SubwordKeyedVectors`, which compose vectors for unseen words.
+  :func:`load_vectors_and_source` also says what it read (:class:`VectorsSource`).
 - :func:`read_header`, :func:`sniff_format` and :func:`inspect_vectors_file` describe a vectors
   file from its first megabyte or so (plus a few short reads), without loading the matrix.
 - :func:`load_word2vec_format` / :func:`save_word2vec_format` are the file readers and writers.
@@ -68,8 +70,8 @@ import numpy as np
 from . import compression
 from .atomic import _default_file_mode, atomic_output, check_writable  # noqa: F401 (re-exported)
 from .errors import VectorsFormatError, W2VError
-from .keyedvectors import KeyedVectors, first_nonfinite
-from .model import check_finite, is_model_dir, load_model
+from .keyedvectors import KeyedVectors, SubwordKeyedVectors, first_nonfinite
+from .model import ModelFormatError, check_finite, is_model_dir, load_model, subword_buckets
 from .writing import save_word2vec_format, write_vectors  # noqa: F401 (re-exported)
 
 __all__ = [
@@ -82,6 +84,7 @@ __all__ = [
     "load_vectors",
     "load_vectors_and_source",
     "load_word2vec_format",
+    "model_vectors",
     "read_header",
     "save_word2vec_format",
     "sniff_format",
@@ -397,7 +400,8 @@ class VectorsSource:
     path
         The file or directory.
     format
-        ``"text"``, ``"binary"`` or ``"model"`` (a model directory).
+        ``"text"``, ``"binary"``, ``"fasttext"`` (a fastText ``.bin``) or ``"model"`` (a model
+        directory).
     compression
         ``"gzip"``, ``"bzip2"`` or ``"xz"`` for a compressed file (found from its first bytes),
         else None.
@@ -406,20 +410,22 @@ class VectorsSource:
     """
 
     path: Path
-    format: Literal["text", "binary", "model"]
+    format: Literal["text", "binary", "fasttext", "model"]
     compression: str | None = None
     header: bool = True
 
     @property
     def label(self) -> str:
         """A few words for messages: ``"text"``, ``"binary, gzip"``, ``"GloVe text, xz"``,
-        ``"model directory"``."""
+        ``"model directory"``, ``"fastText .bin"``."""
         return _label(self.format, self.compression, self.header)
 
 
 def _label(fmt: str, compression: str | None, header: bool) -> str:
     if fmt == "model":
         return "model directory"
+    if fmt == "fasttext":
+        return "fastText .bin"
     name = fmt if header else f"GloVe {fmt}"
     return f"{name}, {compression}" if compression else name
 
@@ -509,7 +515,8 @@ def load_vectors(path: str | os.PathLike[str]) -> KeyedVectors:
     ----------
     path
         A word2vec.c text or binary file, plain or compressed, or a GloVe text file
-        (:func:`load_word2vec_format` with detection), or a directory written by
+        (:func:`load_word2vec_format` with detection); a fastText ``.bin`` (found by its magic
+        number, :func:`w2vcli.fasttext_format.read_fasttext_bin`); or a directory written by
         :func:`w2vcli.model.save_model` (``w2v train --save-model``), whose input vectors
         ``w_in.npy`` and ``vocab.tsv`` counts are used (``w_out`` is not read).
 
@@ -517,7 +524,11 @@ def load_vectors(path: str | os.PathLike[str]) -> KeyedVectors:
     -------
     KeyedVectors
         (V, d) float32 vectors in file / vocabulary order; ``counts`` is int64 (V,) for a model
-        directory and ``None`` for a vectors file.
+        directory or a fastText ``.bin`` and ``None`` for a vectors file. A ``.bin`` or model
+        directory with character n-grams (``maxn`` > 0 and ``bucket`` > 0) gives a
+        :class:`~w2vcli.keyedvectors.SubwordKeyedVectors`: its vectors are the words' composed
+        vectors (fastText's ``getWordVector``), and it composes a vector for any other word
+        with an n-gram.
 
     Raises
     ------
@@ -525,7 +536,9 @@ def load_vectors(path: str | os.PathLike[str]) -> KeyedVectors:
         ``path`` does not exist, or is a directory without ``model.json``; a
         :class:`~w2vcli.errors.VectorsFormatError` for a malformed vectors file, or a
         :class:`~w2vcli.model.ModelFormatError` for a broken model directory or one whose
-        ``w_in`` holds NaN or infinity. One line each.
+        ``w_in`` holds NaN or infinity; a
+        :class:`~w2vcli.fasttext_format.FastTextFormatError` for a ``.bin`` that is truncated,
+        quantized (``.ftz``) or supervised. One line each.
     """
     return load_vectors_and_source(path)[0]
 
@@ -547,9 +560,54 @@ def load_vectors_and_source(
     if vectors_path_kind(path) == "model":
         saved = load_model(path, mmap=True)  # maps w_out without reading it
         check_finite(path, saved, ("w_in",))
-        kv = KeyedVectors(saved.words, np.array(saved.w_in, dtype=np.float32), saved.counts)
-        return kv, VectorsSource(path, "model")
+        return model_vectors(path, saved), VectorsSource(path, "model")
+    from .fasttext_format import is_fasttext_bin
+
+    if is_fasttext_bin(path):
+        return _load_fasttext(path), VectorsSource(path, "fasttext")
     return _load_file(path, None)
+
+
+def model_vectors(path: str | os.PathLike[str], saved) -> KeyedVectors:
+    """The query vectors of a saved model (:class:`w2vcli.model.SavedModel`): its ``w_in``
+    word rows, or, for a model with character n-grams (``config`` ``maxn`` > 0 and ``bucket``
+    > 0, and ``w_in`` of V + bucket rows), :class:`SubwordKeyedVectors` composed from them.
+
+    Raises
+    ------
+    ModelFormatError
+        A subword model whose ``w_in`` lacks the bucket rows, or whose ``minn`` / ``maxn`` do
+        not fit together; ``path`` names the directory.
+    """
+    config = saved.meta.get("config") if isinstance(saved.meta.get("config"), dict) else {}
+    n_words, bucket = len(saved.words), subword_buckets(saved.meta)
+    maxn, minn = int(config.get("maxn") or 0), int(config.get("minn") or 0)
+    if maxn > 0 and bucket > 0:
+        if saved.w_in.shape[0] != n_words + bucket or not 1 <= minn <= maxn:
+            raise ModelFormatError(
+                f"{Path(path) / 'model.json'}: n-grams of {minn} to {maxn} characters in "
+                f"{bucket:,} buckets, but w_in.npy has {saved.w_in.shape[0]:,} rows for "
+                f"{n_words:,} words; the model is damaged: retrain it")
+        return SubwordKeyedVectors.from_input_matrix(
+            saved.words, np.asarray(saved.w_in), minn=minn, maxn=maxn, bucket=bucket,
+            counts=saved.counts)
+    return KeyedVectors(saved.words, np.array(saved.w_in[:n_words], dtype=np.float32),
+                        saved.counts)
+
+
+def _load_fasttext(path: Path) -> KeyedVectors:
+    """A fastText ``.bin``'s vectors: :class:`SubwordKeyedVectors` if it has n-grams."""
+    from .fasttext_format import FastTextFormatError, read_fasttext_bin
+
+    model = read_fasttext_bin(path, output=False)
+    try:
+        if model.has_subwords:
+            return SubwordKeyedVectors.from_input_matrix(
+                model.words, model.input_matrix, minn=model.minn, maxn=model.maxn,
+                bucket=model.bucket, counts=model.counts)
+        return KeyedVectors(model.words, model.input_matrix[:len(model.words)], model.counts)
+    except ValueError as exc:  # a duplicate word, minn > maxn
+        raise FastTextFormatError(f"{path}: {exc}") from None
 
 
 def vectors_path_kind(path: str | os.PathLike[str]) -> Literal["model", "file"]:

@@ -5,6 +5,10 @@
 vocabulary order, most frequent word first, as word2vec.c and gensim write them; that order is
 what ``restrict_vocab`` relies on.
 
+:class:`SubwordKeyedVectors` adds fastText's character n-gram vectors (Bojanowski et al. 2017):
+a word that is not in the vocabulary gets the mean of its n-gram vectors, so the query commands
+accept it (:meth:`KeyedVectors.lookup` says so in a note).
+
 This module imports only NumPy and the standard library, so ``w2v similar`` starts fast.
 """
 
@@ -17,8 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import UnknownWordError
+from .subwords import fnv1a, ngrams
 
-__all__ = ["KeyedVectors", "WordLookup", "first_nonfinite"]
+__all__ = ["KeyedVectors", "SubwordKeyedVectors", "WordLookup", "first_nonfinite"]
 
 
 def _query_words(words: Iterable[str]) -> list[str]:
@@ -36,10 +41,11 @@ def _query_words(words: Iterable[str]) -> list[str]:
 class WordLookup:
     """How query words were matched to a vocabulary, by :meth:`KeyedVectors.lookup`.
 
-    ``found`` holds the vocabulary words to use, in the order given, each once; ``renamed``
-    the (given, used) pairs of words matched in another case (``KING`` -> ``king``); ``unknown``
-    the words that matched nothing, each once, with up to three close vocabulary words each in
-    ``suggestions``.
+    ``found`` holds the words to use, in the order given, each once: vocabulary words, and
+    for subword vectors also the words in ``composed`` (not in the vocabulary, their vectors
+    composed from character n-grams); ``renamed`` the (given, used) pairs of words matched in
+    another case (``KING`` -> ``king``); ``unknown`` the words that matched nothing, each once,
+    with up to three close vocabulary words each in ``suggestions``.
     """
 
     found: tuple[str, ...]
@@ -47,6 +53,7 @@ class WordLookup:
     unknown: tuple[str, ...]
     vocab_size: int
     suggestions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    composed: tuple[str, ...] = ()
 
     def notes(self) -> list[str]:
         """One-line notes for the user: the words matched in another case, the words skipped.
@@ -57,6 +64,14 @@ class WordLookup:
         notes = []
         if self.renamed:
             notes.append("note: " + ", ".join(f"{given} -> {used}" for given, used in self.renamed))
+        if self.composed:
+            names = ", ".join(repr(w) for w in self.composed)
+            if len(self.composed) == 1:
+                notes.append(f"note: {names} is not in the vocabulary; composed from its "
+                             "character n-grams")
+            else:
+                notes.append(f"note: {names} are not in the vocabulary; composed from their "
+                             "character n-grams")
         if self.unknown:
             parts = []
             for word in self.unknown:
@@ -66,6 +81,13 @@ class WordLookup:
             notes.append(f"note: not in the vocabulary ({self.vocab_size:,} words), skipped: "
                          + "; ".join(parts))
         return notes
+
+
+def _stacked(rows: list[tuple[np.ndarray, int | None]], d: int) -> np.ndarray:
+    """The vectors of :meth:`KeyedVectors._unit_query` results as one (n, d) float32 array."""
+    if not rows:
+        return np.zeros((0, d), dtype=np.float32)
+    return np.stack([v for v, _ in rows])
 
 
 #: Values :func:`first_nonfinite` tests at a time: bounds its temporary to 1 MiB.
@@ -161,6 +183,10 @@ class KeyedVectors:
             self.check_words([word])
         return self.vectors[self.key_to_index[word]]
 
+    def get_vector(self, word: str) -> np.ndarray:
+        """``self[word]``, by gensim's name: float32 (d,); UnknownWordError as ``self[word]``."""
+        return self[word]
+
     def __repr__(self) -> str:
         return f"KeyedVectors({len(self):,} words, {self.vector_size} dimensions)"
 
@@ -224,6 +250,19 @@ class KeyedVectors:
             parts.append(f"{w!r} -> {', '.join(hints) if hints else '(no close word)'}")
         return f"{names} are not in the vocabulary ({size}); did you mean: {'; '.join(parts)}?"
 
+    def can_compose(self, word: str) -> bool:
+        """Whether a vector can be made for ``word`` although it is not in the vocabulary:
+        never for word vectors (see :meth:`SubwordKeyedVectors.can_compose`)."""
+        return False
+
+    def resolve(self, word: str, limit: int | None = None) -> str | None:
+        """The word to query with for ``word``: the vocabulary word :meth:`find` gives, else
+        ``word`` itself where :meth:`can_compose` (subword vectors), else ``None``."""
+        found = self.find(word, limit)
+        if found is None and self.can_compose(word):
+            return word
+        return found
+
     def find(self, word: str, limit: int | None = None) -> str | None:
         """The vocabulary word that ``word`` stands for, or ``None``: the one lookup rule.
 
@@ -255,12 +294,13 @@ class KeyedVectors:
         return index
 
     def lookup(self, words: Iterable[str], suggest: bool = True) -> WordLookup:
-        """Match query words to the vocabulary with :meth:`find`, skipping the unknown ones.
+        """Match query words to the vocabulary with :meth:`resolve`, skipping the unknown ones.
 
         Returns a :class:`WordLookup`: the words to use (each once, in order), those matched in
-        another case and those not found, with close words for each (unless ``suggest`` is
-        false; 0.1-0.2 s a word on 100,000 words). Callers decide what too few found words
-        means; :meth:`unknown_error` gives the one-line error for the unknown ones.
+        another case, those composed from character n-grams (subword vectors only: a word not
+        in the vocabulary in any case) and those not found, with close words for each (unless
+        ``suggest`` is false; 0.1-0.2 s a word on 100,000 words). Callers decide what too few
+        found words means; :meth:`unknown_error` gives the one-line error for the unknown ones.
 
         Raises :class:`~w2vcli.errors.UnknownWordError` for an empty word, ``TypeError`` for
         one that is not a string.
@@ -269,16 +309,20 @@ class KeyedVectors:
         found: dict[str, None] = {}
         renamed: dict[tuple[str, str], None] = {}
         unknown: dict[str, None] = {}
+        composed: dict[str, None] = {}
         for w in words:
-            used = self.find(w)
+            used = self.resolve(w)
             if used is None:
                 unknown[w] = None
                 continue
             found[used] = None
-            if used != w:
+            if used not in self.key_to_index:
+                composed[used] = None
+            elif used != w:
                 renamed[(w, used)] = None
         hints = {w: tuple(self.suggest(w, 3)) for w in unknown} if suggest else {}
-        return WordLookup(tuple(found), tuple(renamed), tuple(unknown), len(self), hints)
+        return WordLookup(tuple(found), tuple(renamed), tuple(unknown), len(self), hints,
+                          tuple(composed))
 
     def unknown_error(self, unknown: Sequence[str]) -> UnknownWordError:
         """The one-line error for query words that are not in the vocabulary, with suggestions."""
@@ -336,14 +380,15 @@ class KeyedVectors:
             return []
 
         unit = self.unit_vectors
-        pos = [self.key_to_index[w] for w in positive]
-        neg = [self.key_to_index[w] for w in negative]
-        query = (unit[pos].sum(axis=0, dtype=np.float64) - unit[neg].sum(axis=0, dtype=np.float64))
+        pos = [self._unit_query(w) for w in positive]
+        neg = [self._unit_query(w) for w in negative]
+        query = (_stacked(pos, self.vector_size).sum(axis=0, dtype=np.float64)
+                 - _stacked(neg, self.vector_size).sum(axis=0, dtype=np.float64))
         norm = np.linalg.norm(query)
         if norm > 0:
             query /= norm
         sims = unit[:n_cand] @ query.astype(np.float32)
-        exclude = [i for i in set(pos + neg) if i < n_cand]
+        exclude = [i for i in {i for _, i in pos + neg if i is not None} if i < n_cand]
         sims[exclude] = -np.inf
 
         k = min(topn, n_cand - len(exclude))
@@ -360,8 +405,13 @@ class KeyedVectors:
         Raises :class:`~w2vcli.errors.UnknownWordError` for an unknown word.
         """
         self.check_words([w1, w2])
-        unit = self.unit_vectors
-        return float(np.dot(unit[self.key_to_index[w1]], unit[self.key_to_index[w2]]))
+        return float(np.dot(self._unit_query(w1)[0], self._unit_query(w2)[0]))
+
+    def _unit_query(self, word: str) -> tuple[np.ndarray, int | None]:
+        """``word``'s unit vector, float32 (d,), and its row (None for a composed vector);
+        ``word`` has passed :meth:`check_words`."""
+        i = self.key_to_index[word]
+        return self.unit_vectors[i], i
 
     def analogy(self, a: str, b: str, c: str, topn: int = 10) -> list[tuple[str, float]]:
         """Answer "``a`` is to ``b`` as ``c`` is to ?" with the 3CosAdd rule.
@@ -407,3 +457,179 @@ class KeyedVectors:
             for word, count in zip(self.index_to_key, self.counts):
                 kv.set_vecattr(word, "count", int(count))
         return kv
+
+
+#: Words whose vectors are composed at a time from the input matrix: bounds the temporaries to
+#: about 40 MiB at dimension 300.
+_COMPOSE_WORDS = 1 << 15
+
+
+class SubwordKeyedVectors(KeyedVectors):
+    """Word vectors with fastText's character n-gram vectors (Bojanowski et al. 2017,
+    *Enriching Word Vectors with Subword Information*), which give a vector to any word.
+
+    :attr:`vectors` holds the vocabulary's vectors as fastText's ``getWordVector`` makes them
+    (the mean of a word's own input row and its n-gram rows; they are what the neighbour
+    searches rank), :attr:`ngram_vectors` the n-gram buckets. ``self[word]`` is the
+    vocabulary vector of a vocabulary word and, for any other word, the mean of the bucket
+    rows of its character n-grams (:func:`w2vcli.subwords.ngrams`, hashed with
+    :func:`w2vcli.subwords.fnv1a`): the same vector fastText and gensim give it. ``word in
+    self`` still means "in the vocabulary"; :meth:`can_compose` says whether an unseen word has
+    a vector.
+
+    Parameters
+    ----------
+    words, vectors, counts
+        As :class:`KeyedVectors`: the V words and their (V, d) composed vectors.
+    ngram_vectors
+        float32 (bucket, d): the rows after the V word rows of fastText's input matrix. Kept as
+        given when it is C-contiguous float32 (a memory-mapped matrix stays mapped).
+    minn, maxn
+        n-gram lengths in characters, counting the ``<`` and ``>`` fastText puts around a word
+        (``1 <= minn <= maxn``).
+    bucket
+        Number of buckets (rows of ``ngram_vectors``), at least 1.
+
+    Raises
+    ------
+    ValueError
+        As :class:`KeyedVectors`, or ``ngram_vectors``, ``minn``, ``maxn``, ``bucket`` that do
+        not fit together.
+    """
+
+    def __init__(self, words: Sequence[str], vectors: np.ndarray, ngram_vectors: np.ndarray,
+                 *, minn: int, maxn: int, bucket: int,
+                 counts: np.ndarray | None = None) -> None:
+        super().__init__(words, vectors, counts)
+        if not (1 <= minn <= maxn) or bucket < 1:
+            raise ValueError(f"need 1 <= minn <= maxn and bucket >= 1, got minn {minn}, maxn "
+                             f"{maxn}, bucket {bucket}")
+        ngram_vectors = np.asarray(ngram_vectors)
+        if ngram_vectors.dtype != np.float32 or not ngram_vectors.flags.c_contiguous:
+            ngram_vectors = np.ascontiguousarray(ngram_vectors, dtype=np.float32)
+        if ngram_vectors.shape != (bucket, self.vector_size):
+            raise ValueError(f"ngram_vectors must have shape ({bucket}, {self.vector_size}), got "
+                             f"{ngram_vectors.shape}")
+        self.ngram_vectors: np.ndarray = ngram_vectors
+        self.minn, self.maxn, self.bucket = int(minn), int(maxn), int(bucket)
+
+    @classmethod
+    def from_input_matrix(cls, words: Sequence[str], input_matrix: np.ndarray, *, minn: int,
+                          maxn: int, bucket: int,
+                          counts: np.ndarray | None = None) -> "SubwordKeyedVectors":
+        """Compose the vocabulary's vectors from a fastText-layout input matrix.
+
+        Parameters
+        ----------
+        input_matrix
+            float32 (V + bucket, d): the V words' own rows, then the buckets (``w_in.npy`` of a
+            subword model, or fastText's input matrix). May be memory-mapped: it is read
+            ``_COMPOSE_WORDS`` words at a time, and the bucket rows are kept as a view.
+
+        Returns
+        -------
+        SubwordKeyedVectors
+            Word ``i``'s vector is ``subwords.compose(words[i], ...)``: the float32 mean of
+            its own row and its n-gram rows, summed in their order.
+
+        Raises
+        ------
+        ValueError
+            ``input_matrix`` is not (V + bucket, d), or as the constructor.
+        """
+        words = list(words)
+        n_words = len(words)
+        if input_matrix.ndim != 2 or input_matrix.shape[0] != n_words + bucket:
+            raise ValueError(f"the input matrix has shape {input_matrix.shape}; expected "
+                             f"{n_words} word rows + {bucket} buckets")
+        if not (1 <= minn <= maxn) or bucket < 1:
+            raise ValueError(f"need 1 <= minn <= maxn and bucket >= 1, got minn {minn}, maxn "
+                             f"{maxn}, bucket {bucket}")
+        vectors = np.empty((n_words, input_matrix.shape[1]), dtype=np.float32)
+        for start in range(0, n_words, _COMPOSE_WORDS):
+            stop = min(start + _COMPOSE_WORDS, n_words)
+            lists = [[i, *(n_words + fnv1a(g) % bucket for g in ngrams(words[i], minn, maxn))]
+                     for i in range(start, stop)]
+            sizes = np.array([len(rows) for rows in lists], dtype=np.int64)
+            table = np.full((stop - start, int(sizes.max())), -1, dtype=np.int64)
+            for j, rows in enumerate(lists):
+                table[j, :len(rows)] = rows
+            # Added one position at a time, so each word's rows are summed in their order, as
+            # fastText (and subwords.compose, and gensim) sum them: the same float32 bits.
+            acc = np.asarray(input_matrix[table[:, 0]], dtype=np.float32)
+            for k in range(1, table.shape[1]):
+                has = np.flatnonzero(table[:, k] >= 0)
+                acc[has] += input_matrix[table[has, k]]
+            vectors[start:stop] = acc / sizes.astype(np.float32)[:, None]
+        return cls(words, vectors, input_matrix[n_words:], minn=minn, maxn=maxn, bucket=bucket,
+                   counts=counts)
+
+    def __repr__(self) -> str:
+        return (f"SubwordKeyedVectors({len(self):,} words, {self.vector_size} dimensions, "
+                f"n-grams of {self.minn}-{self.maxn} characters in {self.bucket:,} buckets)")
+
+    def ngram_buckets(self, word: str) -> list[int]:
+        """Bucket numbers (rows of :attr:`ngram_vectors`) of ``word``'s character n-grams, in
+        fastText's order, repeats kept; empty for a word too short to have one, or ``</s>``."""
+        return [fnv1a(g) % self.bucket for g in ngrams(word, self.minn, self.maxn)]
+
+    def can_compose(self, word: str) -> bool:
+        """Whether ``word`` has at least one character n-gram (of ``minn`` to ``maxn``
+        characters of ``<word>``): every word of at least ``minn - 2`` characters does."""
+        return bool(word) and bool(ngrams(word, self.minn, self.maxn))
+
+    def compose(self, word: str) -> np.ndarray:
+        """fastText's ``getWordVector``: float32 (d,). A vocabulary word's row of
+        :attr:`vectors` (its own row and its n-grams, averaged); any other word's mean n-gram
+        vector, a new array.
+
+        Raises :class:`~w2vcli.errors.UnknownWordError` naming ``word`` when it is not in the
+        vocabulary and has no n-gram.
+        """
+        i = self.key_to_index.get(word)
+        if i is not None:
+            return self.vectors[i]
+        buckets = self.ngram_buckets(word) if word else []
+        if not buckets:
+            self.check_words([word])  # raises, naming the word
+        return np.asarray(self.ngram_vectors[np.asarray(buckets, dtype=np.int64)],
+                          dtype=np.float32).mean(axis=0, dtype=np.float32)
+
+    def __getitem__(self, word: str) -> np.ndarray:
+        """:meth:`compose`: a vector for any word that has a character n-gram."""
+        return self.compose(word)
+
+    def check_words(self, words: Iterable[str]) -> None:
+        """Raise :class:`~w2vcli.errors.UnknownWordError` unless every word is in the
+        vocabulary or has a character n-gram (:meth:`can_compose`)."""
+        words = _query_words(words)
+        unknown = list(dict.fromkeys(w for w in words
+                                     if w not in self.key_to_index and not self.can_compose(w)))
+        if unknown:
+            raise UnknownWordError(self._unknown_message(unknown))
+
+    def _unknown_message(self, unknown: Sequence[str]) -> str:
+        """As :class:`KeyedVectors`'s, saying that the words are too short for an n-gram."""
+        why = (f"has no character n-gram of {self.minn} to {self.maxn} characters (with '<' "
+               "and '>' around it) to compose a vector from")
+        size = f"{len(self):,} words"
+        if len(unknown) == 1:
+            (w,) = unknown
+            hints = self.suggest(w, 3)
+            hint = f"; did you mean: {', '.join(hints)}?" if hints else ""
+            return f"{w!r} is not in the vocabulary ({size}) and {why}{hint}"
+        parts = []
+        for w in unknown:
+            hints = self.suggest(w, 3)
+            parts.append(f"{w!r} -> {', '.join(hints) if hints else '(no close word)'}")
+        names = ", ".join(repr(w) for w in unknown)
+        return (f"{names} are not in the vocabulary ({size}) and each {why}; did you mean: "
+                f"{'; '.join(parts)}?")
+
+    def _unit_query(self, word: str) -> tuple[np.ndarray, int | None]:
+        i = self.key_to_index.get(word)
+        if i is not None:
+            return self.unit_vectors[i], i
+        vector = self.compose(word)
+        norm = np.sqrt(np.dot(vector.astype(np.float64), vector.astype(np.float64)))
+        return (vector / norm if norm > 0 else vector).astype(np.float32), None

@@ -150,15 +150,29 @@ def load_model(path: str | os.PathLike, mmap: bool = False) -> SavedModel:
         w_out = np.load(root / "w_out.npy", mmap_mode="r" if mmap else None)
     except (OSError, ValueError) as exc:
         raise ModelFormatError(f"{root}: cannot read the weight matrices ({exc})") from None
-    if w_in.ndim != 2 or w_in.shape[0] != len(words):
+    bucket = subword_buckets(meta)
+    if w_in.ndim != 2 or w_in.shape[0] not in {len(words), len(words) + bucket}:
+        buckets = f" + {bucket:,} n-gram buckets" if bucket else ""
         raise ModelFormatError(
-            f"{root / 'w_in.npy'}: shape {w_in.shape} does not match {len(words)} words in vocab.tsv"
+            f"{root / 'w_in.npy'}: shape {w_in.shape} does not match {len(words)} words in "
+            f"vocab.tsv{buckets}"
         )
     loss: list[dict[str, float]] = []
     if (root / "loss.csv").is_file():
         with open(root / "loss.csv", encoding="utf-8", newline="") as fh:
             loss = [_loss_row(row) for row in csv.DictReader(fh)]
     return SavedModel(words, counts, w_in, w_out, meta, loss)
+
+
+def subword_buckets(meta: dict[str, Any]) -> int:
+    """The n-gram buckets of a model (``model.json``'s ``config.bucket``; 0 for a word model,
+    or one whose ``config`` has no ``bucket``). A subword model's ``w_in.npy`` has this many
+    rows after the V word rows (fastText's layout)."""
+    config = meta.get("config") if isinstance(meta, dict) else None
+    try:
+        return max(0, int((config or {}).get("bucket") or 0))
+    except (TypeError, ValueError, AttributeError):
+        return 0
 
 
 def read_vocab_tsv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:

@@ -540,7 +540,8 @@ def _resolve_words(kv: KeyedVectors, words: Sequence[str]) -> tuple[list[str], l
 
     Blank entries are ignored and duplicates kept once. Words are matched as every query
     command matches them (:meth:`KeyedVectors.lookup`): as typed, else in their only other case
-    (``King`` -> ``king`` with a lowercased vocabulary).
+    (``King`` -> ``king`` with a lowercased vocabulary), else, for subword vectors, as typed
+    with a vector composed from its character n-grams.
     """
     found = kv.lookup([w.strip() for w in words if w.strip()], suggest=False)
     return list(found.found), list(found.unknown)
@@ -618,8 +619,8 @@ def plot_words(
         raise W2VError(
             f"need at least 2 words that are in the vocabulary to plot, {found}{not_found}"
         )
-    index = np.array([kv.key_to_index[w] for w in plotted], dtype=np.int64)
-    vectors = np.asarray(kv.vectors)[index]
+    # kv[w]: a vocabulary row, or for subword vectors a word composed from its n-grams.
+    vectors = np.stack([np.asarray(kv[w], dtype=np.float32) for w in plotted])
     if not np.all(np.isfinite(vectors)):
         bad = [w for w, row in zip(plotted, vectors) if not np.all(np.isfinite(row))]
         raise W2VError(f"vectors of {_short_list(bad)} contain NaN or infinity; retrain the model")
