@@ -167,6 +167,24 @@ def test_finds_planted_neighbours(scheduler, planted, tmp_path):
     assert (tmp_path / "v.txt").stat().st_size > 0
 
 
+def test_a_second_training_on_one_cluster_run_trains_anew(scheduler, planted):
+    """Two trainings on one ClusterRun (seeds 1 then 2) give for seed 2 the bits that seed 2
+    gives on a fresh run: no task of the first is taken for the second's."""
+    from w2vcli.training import TrainConfig
+
+    config = dict(dim=20, window=3, negative=5, sample=0, seed=1, threads=1, epochs=2)
+    tokenizer = make_tokenizer("words")
+    with clusters.ClusterRun(scheduler, threads=1) as run:
+        vocab, corpus = run.read_corpus([planted], tokenizer, 1)
+        first = run.train(vocab, corpus, TrainConfig(**config)).w_in
+        second = run.train(vocab, corpus, TrainConfig(**dict(config, seed=2))).w_in
+    with clusters.ClusterRun(scheduler, threads=1) as run:
+        vocab, corpus = run.read_corpus([planted], tokenizer, 1)
+        fresh = run.train(vocab, corpus, TrainConfig(**dict(config, seed=2))).w_in
+    assert not np.array_equal(first, second)
+    assert np.array_equal(second, fresh)
+
+
 def test_mean_merge_divides_by_the_workers_that_changed_a_row():
     w = np.zeros((4, 2), np.float32)
     parts = [(np.array([0, 2]), np.ones((2, 2), np.float32)),

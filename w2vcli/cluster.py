@@ -783,6 +783,9 @@ class ClusterRun:
                                  "resumed on a cluster")
             position = ClusterPosition(epoch=position.epoch, loss=position.loss,
                                        pairs=position.pairs)
+        # Task keys name the call too: Dask gives a submitted key that it still holds the
+        # result it has, so a second train() of this run must not reuse the first one's keys.
+        self._train_id = uuid.uuid4().hex[:12]
         stop = tr._StopOnInterrupt()
         with stop:
             try:
@@ -929,8 +932,8 @@ class ClusterRun:
                     job.base, job.n_updates = self._base_key, len(self._updates)
                     futures.append(self.client.submit(
                         _train_slice, job, self._static, self._base, self._updates,
-                        key=f"w2v-slice-{self.id}-{job.epoch}-{job.round}-{job.shard}-"
-                            f"{attempt}",
+                        key=f"w2v-slice-{self.id}-{self._train_id}-{job.epoch}-{job.round}-"
+                            f"{job.shard}-{attempt}",
                         workers=[self._home(job.shard)], allow_other_workers=True,
                         retries=RETRIES, pure=False))
             except (CancelledError, OSError, TimeoutError) as exc:
