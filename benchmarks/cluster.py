@@ -266,8 +266,8 @@ def print_scale(model: dict) -> None:
           f"{m['rows_in_predicted']:,.0f} / {m['rows_out_predicted']:,.0f} rows of w_in / "
           f"w_out of {m['vocab_measured']:,}, measured {m['rows_in_measured']:,.0f} / "
           f"{m['rows_out_measured']:,.0f}")
-    print(f"- rounds: a fifth of an epoch each, slices of at most 10M words (the defaults)")
-    print(f"- merged bytes = rows changed x dim x 4 bytes x 2 matrices x workers, into the client;"
+    print("- rounds: a fifth of an epoch each, slices of at most 10M words (the defaults)")
+    print("- merged bytes = rows changed x dim x 4 bytes x 2 matrices x workers, into the client;"
           " broadcast = the merged rows' new values (or the whole model, if smaller) to every "
           "worker, out of the client: both through the client's one 10 Gb/s link")
     print(f"- client merge: {m['merge_s_per_gb']:.2f} s per GB merged (measured); fixed "

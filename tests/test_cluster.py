@@ -39,6 +39,12 @@ OPTIONS = dict(dim=20, window=3, neg=5, sample=0, min_count=1, seed=3, threads=1
 TIMEOUT = 120
 
 
+@pytest.fixture(autouse=True)
+def _every_round_has_a_timeout(monkeypatch):
+    """A round or reading step that hangs fails the test instead of hanging it."""
+    monkeypatch.setattr(clusters, "ROUND_TIMEOUT", TIMEOUT)
+
+
 def _local_cluster():
     from distributed import LocalCluster
 

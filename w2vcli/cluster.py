@@ -52,12 +52,12 @@ import threading
 import time
 import uuid
 from concurrent.futures import CancelledError
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from w2vcli.errors import CorpusError, W2VError
+from w2vcli.errors import W2VError
 from w2vcli.training import Position
 
 #: How the client combines the workers' deltas of one row. ``sum``: adds them (each worker's
@@ -87,6 +87,10 @@ NEWLINE_SEARCH = 1 << 20
 RETRIES = 2
 #: Seconds between checks for Ctrl-C and a lost scheduler while a round runs.
 POLL_SECONDS = 0.2
+#: Seconds a round's tasks (or the reading tasks) may take before the run fails with a
+#: one-line error; ``None``: no limit (a round on a large corpus may take minutes). The tests
+#: set one.
+ROUND_TIMEOUT: float | None = None
 #: Times a round is submitted again after its inputs were lost with the workers holding them.
 ROUND_ATTEMPTS = 3
 #: Seconds a local cluster's worker processes may take to start.
@@ -940,6 +944,7 @@ class ClusterRun:
                 if _connection_lost(self.client, exc):
                     raise _Lost("the connection was lost") from None
                 raise
+            began = time.monotonic()
             while True:
                 if stop.requested:
                     self.client.cancel(futures)
@@ -949,6 +954,7 @@ class ClusterRun:
                     break
                 except TimeoutError:
                     self._check_scheduler()
+                    self._check_time(began, futures)
                 except (CancelledError, OSError) as exc:
                     if _connection_lost(self.client, exc):
                         raise _Lost("the connection was lost") from None
@@ -1001,6 +1007,7 @@ class ClusterRun:
         """Results of setup tasks, in order; a task's W2VError re-raised here."""
         from distributed import wait
 
+        began = time.monotonic()
         try:
             while True:
                 try:
@@ -1008,6 +1015,7 @@ class ClusterRun:
                     break
                 except TimeoutError:
                     self._check_scheduler_setup()
+                    self._check_time(began, futures)
             results = self.client.gather(futures)
         except (CancelledError, OSError) as exc:
             if _connection_lost(self.client, exc):
@@ -1017,6 +1025,12 @@ class ClusterRun:
             if isinstance(r, _Failed):
                 raise r.error
         return results
+
+    def _check_time(self, began: float, futures) -> None:
+        if ROUND_TIMEOUT is not None and time.monotonic() - began > ROUND_TIMEOUT:
+            self.client.cancel(futures)
+            raise ClusterError(f"tasks on the cluster at {self.spec} took more than "
+                               f"{ROUND_TIMEOUT:g} s; check its workers (dask's dashboard)")
 
     def _check_scheduler_setup(self) -> None:
         if self.client.status not in ("running", "connecting"):
