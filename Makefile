@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 W2V    := $(BIN)/w2v
 SHARED ?= ../shared
 
-.PHONY: demo test bench bench-kernel bench-threads bench-scale bench-vocab bench-encode bench-spacy clean
+.PHONY: demo test bench bench-kernel bench-threads bench-scale bench-vocab bench-encode bench-spacy bench-cluster clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ bench-encode: $(VENV)/.installed
 ## similarities (spaCy goes in benchmarks/.venv-spacy)
 bench-spacy: $(VENV)/.installed
 	$(BIN)/python benchmarks/spacy_check.py
+
+## bench-cluster: --cluster local:2 against one process (quality, words/s), the merge rules, and a
+## model of scaling out to 4, 16 and 64 workers on a 1B-token corpus
+bench-cluster: $(VENV)/.installed
+	$(BIN)/python benchmarks/cluster.py
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache

@@ -71,7 +71,8 @@ class Model:
 
 def train(corpus: Any, *, output: str | os.PathLike | None = None,
           save_model: str | os.PathLike | None = None,
-          progress: bool | Callable | None = None, **options: Any) -> Model:
+          progress: bool | Callable | None = None, cluster: str | None = None,
+          **options: Any) -> Model:
     """Train word2vec (Mikolov et al. 2013) vectors, as ``w2v train`` does.
 
     Args:
@@ -87,6 +88,11 @@ def train(corpus: Any, *, output: str | os.PathLike | None = None,
             every N epochs too).
         progress: ``True`` for a live bar (terminal or notebook), a callable taking a
             :class:`w2vcli.training.Progress` (about 10 calls a second), or ``None``.
+        cluster: train on a Dask cluster, as ``w2v train --cluster``: ``"local:N"`` (N worker
+            processes on this machine; ``threads`` per worker) or a scheduler address
+            (``"tcp://host:8786"``, whose workers must read the corpus files at the same
+            paths; sentences given as an iterable are written to a file on this machine, so
+            only ``local:N`` reads them). Needs ``pip install 'w2vcli[cluster]'``.
         options: the CLI's options by name: ``model`` (``"sg"``, ``"cbow"``), ``loss``
             (``"ns"``, ``"hs"``, ``"softmax"``), ``dim``, ``window``, ``neg``, ``min_count``,
             ``max_vocab``, ``sample``, ``epochs``, ``alpha``, ``min_alpha``, ``ns_exponent``,
@@ -121,7 +127,8 @@ def train(corpus: Any, *, output: str | os.PathLike | None = None,
     run.update(output=output, save_model=save_model)
     run = {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in run.items()}
     with _corpus_paths(corpus, options) as paths:
-        session = TrainingSession.prepare(paths, default_output=None, **run, **options)
+        session = TrainingSession.prepare(paths, default_output=None, cluster=cluster, **run,
+                                          **options)
         session.keep_output_vectors = True
         session.read()  # encodes the corpus: a temporary sentence file can go after this
     with session, _reporter(progress, session.config.epochs) as reporter:

@@ -357,6 +357,11 @@ def cli() -> None:
 @click.option("--log-file", default=None, metavar="FILE",
               help="Write the progress log (--log-format plain or jsonl) to FILE instead of "
                    "stderr; the terminal keeps its bar.")
+@click.option("--cluster", default=None, metavar="ADDRESS|local:N",
+              help="Train on a Dask cluster: a scheduler's address (tcp://host:8786; the "
+                   "corpus files must be readable by every worker at the same paths) or "
+                   "local:N, N worker processes here; --threads is then threads per worker. "
+                   "Needs pip install 'w2vcli[cluster]'.")
 @click.pass_context
 def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | None,
           save_model: str | None, checkpoint_every: int | None, resume: str | None,
@@ -377,12 +382,13 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
         return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
 
     console = _stderr_console()
+    cluster = options.pop("cluster")
     try:
         session = TrainingSession.prepare(
             corpus, output=output if given("output") else None, fmt=fmt, save_model=save_model,
             checkpoint_every=checkpoint_every, resume=resume, init=init_dir,
             update_vocab=update_vocab, save_vocab=save_vocab, read_vocab=read_vocab,
-            loss_log=loss_log, default_output=DEFAULT_VECTORS,
+            loss_log=loss_log, default_output=DEFAULT_VECTORS, cluster=cluster,
             **{name: value for name, value in options.items() if given(name)})
     except OptionError as exc:
         _raise_usage(exc)
@@ -434,6 +440,8 @@ def _run_session(ctx: click.Context, console, session, log_format: str = "auto",
     )
     _warn_about_input(console, encoded.replaced_bytes, encoded.nul_chars,
                       encoded.control_chars)
+    if session.cluster:
+        console.print(encoded.describe(), markup=False)
     config, output, fmt = session.config, _shown(session.output), session.fmt
     with console.status(f"Loading the training kernel for --dim {config.dim} (the first run at "
                         "a new dim or mode compiles it: 5-15 s, once)..."):

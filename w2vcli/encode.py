@@ -669,6 +669,13 @@ class _Worker:
         return done
 
 
+def _size(path) -> int:
+    """Bytes of a corpus file, or of a :class:`w2vcli.tokenize.ByteRange` of one."""
+    if isinstance(path, tk.ByteRange):
+        return max(path.stop - path.start, 0)
+    return os.path.getsize(path)
+
+
 def _reopenable(path) -> bool:
     """A regular file, which can be read a second time (not standard input, not a pipe)."""
     name = os.fspath(path)
@@ -685,7 +692,7 @@ class _Run:
 
     def __init__(self, workdir: Path, paths, tokenizer, flags: int, threads: int,
                  chunk_bytes: int, as_stream: bool, stats: tk.ReadStats) -> None:
-        self.paths = [os.fspath(p) for p in paths]
+        self.paths = [p if isinstance(p, tk.ByteRange) else os.fspath(p) for p in paths]
         self.tokenizer = tokenizer
         self.threads = threads
         self.chunk_bytes = chunk_bytes
@@ -761,7 +768,7 @@ class _Run:
         """Chunks of a regular file's bytes, cut after a newline or other whitespace."""
         _, _, stream, head = tk.open_checked(name)
         try:
-            if head.startswith(codecs.BOM_UTF8):
+            if head.startswith(codecs.BOM_UTF8) and not getattr(name, "start", 0):
                 head = head[len(codecs.BOM_UTF8):]
             if head:
                 self.stats.chars += 1  # (only "none at all" matters: the empty-corpus message)
@@ -799,7 +806,7 @@ class _Run:
                     return
                 buf, m, size = nxt, m - cut, self.chunk_bytes
         except tk.READ_ERRORS as exc:
-            raise tk.read_error(name, exc) from None
+            raise tk.read_error(os.fspath(name), exc) from None
         finally:
             stream.close()
 
@@ -821,7 +828,7 @@ class _Run:
                     parts, ends, size = [], [], 0
             self._send(self._stream_task(self.next_index, parts, ends, True))
         except tk.READ_ERRORS as exc:
-            raise tk.read_error(name, exc) from None
+            raise tk.read_error(os.fspath(name), exc) from None
         finally:
             handle.close()
 
@@ -1148,7 +1155,7 @@ def count_corpus(workdir: Path, paths: Sequence[str | os.PathLike],
         stats = tk.ReadStats()
     as_stream = not all(_reopenable(p) for p in paths)
     if chunk_bytes is None:
-        total = sum(os.path.getsize(p) for p in paths if _reopenable(p) and os.path.isfile(p))
+        total = sum(_size(p) for p in paths if _reopenable(p) and os.path.isfile(p))
         chunk_bytes = CHUNK_BYTES
         if not as_stream and total:
             chunk_bytes = int(min(CHUNK_BYTES, max(MIN_CHUNK_BYTES, total // (8 * threads))))

@@ -110,6 +110,10 @@ def position_from_meta(meta: dict[str, Any], corpus=None):
     saved = dict(meta.get("position") or {})
     if not saved:
         return Position(epoch=int(meta.get("epochs_done", 0)) + 1)
+    if "round" in saved:  # a cluster run's round boundary
+        from w2vcli.cluster import ClusterPosition
+
+        return ClusterPosition(**saved)
     if "batch" in saved:  # model format 1: a batch index of plan(batch words x threads)
         batch = saved.pop("batch")
         threads = (meta.get("config") or {}).get("threads") or os.cpu_count() or 1
@@ -162,6 +166,8 @@ class TrainingSession:
     kernel_seconds: float = 0.0
     keep_output_vectors: bool = False
     layout: Any = None
+    cluster: str | None = None
+    _cluster_run: Any = None
     _kernel: Any = None
     _fingerprint: str | None = None
     _weights: Any = None
@@ -176,7 +182,8 @@ class TrainingSession:
                 init: str | None = None, update_vocab: bool = False,
                 save_vocab: str | None = None, read_vocab: str | None = None,
                 loss_log: str | None = None, default_output: str | None = "vectors.txt",
-                subwords: bool = False, **given: Any) -> "TrainingSession":
+                subwords: bool = False, cluster: str | None = None,
+                **given: Any) -> "TrainingSession":
         """Resolve the options of a run and check them, before any corpus is read.
 
         Args:
@@ -188,6 +195,8 @@ class TrainingSession:
             subwords: fastText's subword model: ``minn``, ``maxn`` and ``bucket`` not given
                 take fastText's defaults (:func:`w2vcli.modes.subword_options`; so does giving
                 any of them).
+            cluster: train on a Dask cluster (:mod:`w2vcli.cluster`): ``"local:N"`` or a
+                scheduler address; a resumed cluster run takes its checkpoint's unless given.
             given: training options set by the caller, by name (``dim=300``, ``neg=10``; see
                 :data:`w2vcli.modes.TRAIN_DEFAULTS`); the others take their defaults.
 
@@ -246,7 +255,35 @@ class TrainingSession:
         if options["maxn"] and options["loss"] == "softmax":
             raise OptionError("subwords train with --loss ns or hs (fastText's)", "--loss")
         session._check_outputs()
+        session._check_cluster(cluster)
         return session
+
+    def _check_cluster(self, cluster: str | None) -> None:
+        """--cluster: its form, a corpus of files, a checkpoint of the same kind of run."""
+        layout = (self.saved.meta.get("cluster") if self.resume and self.saved is not None
+                  else None)
+        if layout and cluster is None:
+            cluster = layout.get("address")
+        if cluster is None:
+            return
+        if self.options.get("maxn"):
+            raise OptionError("cluster runs train word models only for now; drop --subwords "
+                              "(or --minn/--maxn/--bucket), or train on one machine",
+                              "--cluster")
+        from w2vcli.cluster import parse_cluster
+
+        try:
+            parse_cluster(cluster)
+        except ValueError as exc:
+            raise OptionError(str(exc), "--cluster") from None
+        if "-" in self.corpus:
+            raise W2VError("--cluster reads corpus files where they are, on every worker; "
+                           "standard input cannot be shared: save it to a file they can all "
+                           "read")
+        if self.resume and not layout:
+            raise W2VError(f"{self.resume} is a checkpoint of a one-machine run; resume it "
+                           "without --cluster")
+        self.cluster = cluster
 
     def _restore(self, stored: dict[str, Any], given: dict[str, Any], run: dict) -> None:
         """--resume: every saved setting, unless given anew (run settings only, with a note)."""
@@ -327,7 +364,13 @@ class TrainingSession:
             fixed_vocab = Vocab(list(self.saved.words), self.saved.counts)
         elif self.read_vocab:
             fixed_vocab = load_vocab_file(self.read_vocab, o["min_count"], o["max_vocab"])
-        self.vocab, self.encoded = read_corpus(
+        if self.cluster and self._cluster_run is None:
+            from w2vcli.cluster import ClusterRun
+
+            self._cluster_run = ClusterRun(self.cluster, threads=o["threads"], layout=(
+                self.saved.meta.get("cluster") if self.resume else None))
+        reader = self._cluster_run.read_corpus if self._cluster_run else read_corpus
+        self.vocab, self.encoded = reader(
             self.corpus, make_tokenizer(o["tokenizer"], o["lowercase"]), o["min_count"],
             o["max_vocab"], o["max_sentence_length"], vocab=fixed_vocab,
             update_vocab=self.update_vocab, threads=o["threads"],
@@ -374,9 +417,13 @@ class TrainingSession:
         self.history = [dict(row) for row in self.saved.loss]
 
     def close(self) -> None:
-        """Remove the encoded corpus now (it is also removed when the process ends)."""
+        """Remove the encoded corpus now (it is also removed when the process ends); close
+        the cluster of a cluster run."""
         if self.encoded is not None:
             self.encoded.close()
+        if self._cluster_run is not None:
+            self._cluster_run.close()
+            self._cluster_run = None
 
     def __enter__(self) -> "TrainingSession":
         return self
@@ -408,6 +455,8 @@ class TrainingSession:
             meta["initialised_from"] = _absolute(self.init)
         if position is not None:
             meta["position"] = vars(position)
+        if self._cluster_run is not None:
+            meta["cluster"] = encoded.layout()
         return meta
 
     def _checkpoint(self, w_in, w_out, epochs_done: int, words_done: int, position=None):
@@ -437,7 +486,8 @@ class TrainingSession:
         from w2vcli.training import load_kernel
 
         if self._kernel is None:
-            self._kernel, self.kernel_seconds = load_kernel(self.config)
+            loader = self._cluster_run.load_kernel if self._cluster_run else load_kernel
+            self._kernel, self.kernel_seconds = loader(self.config)
         return self.kernel_seconds
 
     def train(self, progress: Callable | None = None, on_epoch: Callable | None = None):
@@ -480,10 +530,19 @@ class TrainingSession:
             if on_epoch is not None:
                 on_epoch(stats)
 
+        trainer = self._cluster_run.train if self._cluster_run else train
         try:
-            result = train(self.vocab, self.encoded, config, progress=progress,
-                           weights=self._weights, start=self._start, on_epoch=epoch_done,
-                           batch_kernel=self._kernel, layout=self.layout)
+            extra = {"layout": self.layout} if self.layout is not None else {}
+            result = trainer(self.vocab, self.encoded, config, progress=progress,
+                             weights=self._weights, start=self._start, on_epoch=epoch_done,
+                             batch_kernel=self._kernel, **extra)
+        except _scheduler_lost() as lost:
+            if self.save_model:
+                self._checkpoint(lost.w_in, lost.w_out, lost.position.epoch - 1,
+                                 lost.words_done, lost.position)
+                raise W2VError(f"{lost}; saved the last complete round to {self.save_model}: "
+                               f"continue with 'w2v train --resume {self.save_model}'") from None
+            raise
         except TrainingInterrupted as stop:
             where = (f"Interrupted in epoch {stop.position.epoch} of {config.epochs} after "
                      f"{stop.words_done:,} of {stop.total_words:,} words "
@@ -535,6 +594,13 @@ class TrainingSession:
         saved_models.save_model(path, saved_models.SavedModel(
             self.vocab.words, self.vocab.counts, self._full_input(result.w_in), result.w_out,
             self.model_meta(done, done * n), self.history))
+
+
+def _scheduler_lost() -> type:
+    """:class:`w2vcli.cluster.SchedulerLost` (w2vcli.cluster imports no Dask until used)."""
+    from w2vcli.cluster import SchedulerLost
+
+    return SchedulerLost
 
 
 def _whole(x: float) -> float:

@@ -75,7 +75,7 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, NamedTuple
 
 from w2vcli import compression
 from w2vcli.errors import CorpusError
@@ -306,6 +306,55 @@ def _read_problem(name: str, exc: BaseException, kind: str | None,
     return CorpusError(f"cannot read {what}: {exc}")
 
 
+class ByteRange(NamedTuple):
+    """Bytes ``start`` to ``stop`` (exclusive) of a plain (uncompressed) corpus file: a part of
+    a corpus that another reader reads the rest of (the cluster's shards, :mod:`w2vcli.cluster`).
+
+    Wherever a corpus path goes (:func:`open_checked`, :func:`open_text`,
+    :func:`iter_sentences`, :func:`w2vcli.encode.count_corpus`,
+    :func:`w2vcli.corpus.read_corpus`), a range reads as the file would from ``start`` on,
+    ending at ``stop``. A range that starts at byte 0 is checked as the whole file is (its first
+    :data:`SNIFF_BYTES`, its byte-order mark skipped); one that starts later is not (the range
+    before it holds the file's start). ``os.fspath`` gives the file's path, so messages name the
+    file. Cut ranges just after a newline, so that lines are not split.
+    """
+
+    path: str
+    start: int
+    stop: int
+
+    def __fspath__(self) -> str:
+        return self.path
+
+
+class _Bounded(io.RawIOBase):
+    """A binary file read from its position for at most ``length`` bytes."""
+
+    def __init__(self, handle: BinaryIO, length: int) -> None:
+        super().__init__()
+        self._handle = handle
+        self._left = max(int(length), 0)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        view = memoryview(buffer).cast("B")
+        n = min(len(view), self._left)
+        if n <= 0:
+            return 0
+        got = self._handle.readinto(view[:n]) or 0
+        self._left -= got
+        return got
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._handle.close()
+            finally:
+                super().close()
+
+
 def open_checked(path: str | os.PathLike) -> tuple[str, str | None, BinaryIO, bytes]:
     """Open a corpus file as bytes, decompressing by file-name suffix, and check that it is text.
 
@@ -332,8 +381,13 @@ def open_checked(path: str | os.PathLike) -> tuple[str, str | None, BinaryIO, by
         if os.path.isdir(name):
             raise CorpusError(f"corpus {name!r} is a directory; pass the text files inside it")
         kind, opener = _COMPRESSED.get(os.path.splitext(name)[1].lower(), (None, open))
+        if isinstance(path, ByteRange) and kind is not None:
+            raise ValueError(f"byte ranges of compressed files cannot be read: {name}")
         try:
             stream = opener(name, "rb")
+            if isinstance(path, ByteRange):
+                stream.seek(path.start)
+                stream = io.BufferedReader(_Bounded(stream, path.stop - path.start))
         except FileNotFoundError:
             raise CorpusError(f"corpus file {name!r} does not exist; check the path") from None
         except PermissionError:
@@ -347,6 +401,8 @@ def open_checked(path: str | os.PathLike) -> tuple[str, str | None, BinaryIO, by
     except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
         error = _read_problem(name, exc, kind)
     else:
+        if isinstance(path, ByteRange) and path.start > 0:
+            return name, kind, stream, head  # the file's start is checked by its own range
         problem = _not_text(head, name, decompressed=kind is not None)
         error = None if problem is None else CorpusError(problem)
     if error is not None:
@@ -370,8 +426,10 @@ def open_text(path: str | os.PathLike) -> IO[str]:
             data, or is not text.
     """
     name, _, stream, head = open_checked(path)
+    # A byte-order mark is skipped at a file's start only, not where a later range starts.
+    encoding = "utf-8" if isinstance(path, ByteRange) and path.start > 0 else "utf-8-sig"
     return io.TextIOWrapper(_HeadFirst(head, stream, close_stream=name != "-"),
-                            encoding="utf-8-sig", errors=_ERRORS)
+                            encoding=encoding, errors=_ERRORS)
 
 
 def read_error(name: str, exc: BaseException) -> CorpusError:
