@@ -414,3 +414,25 @@ def test_eval_with_no_file_reports_both_standard_sets(tmp_path):
                                       "--format", "tsv"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1].startswith("capitals\t1\t1\t1\t1.000000")
+
+
+def test_options_given_to_eval_itself_reach_its_subcommands(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from w2vcli.cli import cli
+    from w2vcli.io import save_word2vec_format
+    from w2vcli.keyedvectors import KeyedVectors
+
+    words = ["athens", "greece", "berlin", "germany"]
+    path = tmp_path / "mine.txt"
+    save_word2vec_format(KeyedVectors(words, np.eye(4, dtype=np.float32)), path)
+    questions = tmp_path / "q.txt"
+    questions.write_text(": capitals\nathens greece berlin germany\n")
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text("athens\tgreece\t5\nberlin\tgermany\t6\nathens\tberlin\t1\n")
+    monkeypatch.chdir(tmp_path)  # no vectors.txt here: only the group's -v names vectors
+    for args in (["eval", "-v", str(path), "--format", "tsv", "analogy", str(questions)],
+                 ["eval", "-v", str(path), "--format", "tsv", "similarity", str(pairs)]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.split("\t")[0] in ("section", "spearman")

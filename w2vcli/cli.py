@@ -870,6 +870,20 @@ def evaluate(ctx: click.Context, vectors: str, restrict_vocab: int, subwords: bo
         _quality_report(vectors, restrict_vocab, fmt, subwords)
 
 
+def _from_group(ctx: click.Context, **values):
+    """An eval subcommand's options, where one left at its default was given to ``w2v eval``
+    itself instead (``w2v eval -v vectors.bin analogy FILE``): the group's value."""
+    from click.core import ParameterSource
+
+    parent = ctx.parent
+    for name in values:
+        if (ctx.get_parameter_source(name) is not ParameterSource.COMMANDLINE
+                and parent is not None and name in parent.params
+                and parent.get_parameter_source(name) is ParameterSource.COMMANDLINE):
+            values[name] = parent.params[name]
+    return values.values()
+
+
 def _quality_report(vectors: str, restrict_vocab: int, fmt: str | None,
                     subwords: bool | None = None) -> None:
     """``w2v eval`` with no command: the shipped standard sets, in one report."""
@@ -982,8 +996,9 @@ def _case_note(case_matched: Sequence[tuple[str, str]], file: str) -> list[str]:
                "answered, questions, accuracy, coverage, oov (questions with a word not in the "
                "vectors), restricted (with a word beyond --restrict-vocab); with subwords also "
                "semantic, syntactic and overall over vocabulary words only ('..., in vocabulary')")
-def eval_analogy(file: str, vectors: str, restrict_vocab: int, subwords: bool | None,
-                 fmt: str | None) -> None:
+@click.pass_context
+def eval_analogy(ctx: click.Context, file: str, vectors: str, restrict_vocab: int,
+                 subwords: bool | None, fmt: str | None) -> None:
     """Analogy accuracy on FILE in questions-words.txt format, per section and overall.
 
     Words are matched as by 'w2v similar' (Athens -> athens in a lowercased model); a question
@@ -999,6 +1014,9 @@ def eval_analogy(file: str, vectors: str, restrict_vocab: int, subwords: bool | 
 
     from rich.table import Table
     from rich.text import Text
+
+    vectors, restrict_vocab, subwords, fmt = _from_group(
+        ctx, vectors=vectors, restrict_vocab=restrict_vocab, subwords=subwords, fmt=fmt)
 
     from w2vcli import report
     from w2vcli.evaluate import evaluate_analogies
@@ -1070,7 +1088,9 @@ def eval_analogy(file: str, vectors: str, restrict_vocab: int, subwords: bool | 
 @format_option("one line of spearman, pearson, pairs_used, pairs_total, oov_pairs, oov_ratio; "
                "with subwords a first column 'words', and a line each for 'with-subwords' and "
                "'in-vocabulary'")
-def eval_similarity(file: str, vectors: str, subwords: bool | None, fmt: str | None) -> None:
+@click.pass_context
+def eval_similarity(ctx: click.Context, file: str, vectors: str, subwords: bool | None,
+                    fmt: str | None) -> None:
     """Spearman correlation with human word-similarity scores (WordSim353 format FILE).
 
     Words are matched as by 'w2v similar' (Tiger -> tiger in a lowercased model); a pair with a
@@ -1082,6 +1102,8 @@ def eval_similarity(file: str, vectors: str, subwords: bool | None, fmt: str | N
     """
     from w2vcli import report
     from w2vcli.evaluate import evaluate_word_pairs, in_vocabulary_pairs
+
+    vectors, subwords, fmt = _from_group(ctx, vectors=vectors, subwords=subwords, fmt=fmt)
 
     console = report.stdout_console()
     fmt = report.choose_format(fmt, console)
