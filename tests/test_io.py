@@ -602,3 +602,15 @@ def test_first_nonfinite_scans_in_blocks():
     a[1500, 3] = -np.inf
     assert first_nonfinite(a) == 1500 * 700 + 3
     assert first_nonfinite(np.zeros((0, 4), np.float32)) is None
+
+
+def test_a_binary_record_of_printable_bytes_is_still_read_as_binary(tmp_path):
+    """0x41414141 (12.078431) is 'AAAA': a binary record can be all printable ASCII, even with
+    spaces, and pass for a broken text row; a file laid out exactly as binary records is read
+    as binary (found by hypothesis)."""
+    vectors = np.frombuffer(b"AAAA(9X! zz} ~q0", dtype="<f4").reshape(1, 4).copy()
+    kv = KeyedVectors(["w"], vectors)
+    path = tmp_path / "v.bin"
+    save_word2vec_format(kv, path, binary=True)
+    back = load_word2vec_format(path)
+    assert np.array_equal(back.vectors.view(np.uint32), vectors.view(np.uint32))

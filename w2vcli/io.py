@@ -165,6 +165,21 @@ def _looks_like_text(body: bytes, d: int) -> bool:
     return d >= 4 and space >= 0 and len(window) > 0 and _is_printable_ascii(window)
 
 
+def _is_binary_layout(data: bytes, start: int, n: int, d: int) -> bool:
+    """Whether ``data[start:]`` is exactly ``n`` binary records: a word without whitespace, a
+    space, ``4 * d`` bytes and a newline each, and nothing after the last."""
+    pos = start
+    for _ in range(n):
+        space = data.find(b" ", pos)
+        if space < 0 or space == pos or any(c in data[pos:space] for c in b"\t\n\r"):
+            return False
+        pos = space + 1 + 4 * d
+        if data[pos:pos + 1] != b"\n":
+            return False
+        pos += 1
+    return pos == len(data)
+
+
 def _is_printable_ascii(chunk: bytes) -> bool:
     return chunk.isascii() and not chunk.translate(None, _PRINTABLE)
 
@@ -437,18 +452,25 @@ def _load_file(path: Path, binary: bool | None) -> tuple[KeyedVectors, VectorsSo
         data = data[len(codecs.BOM_UTF8) :]
     _check_not_empty(path, data)
     n, d, start = _parse_header(path, data, glove=binary is not True)
+    detect = binary is None and n is not None
     if n is None:  # no header: GloVe, which is text
         binary = False
     elif binary is None:
         binary = not _looks_like_text(data[start:], d)
+    if not binary:
+        try:
+            words, vectors = _read_text(path, data[start:], n, d, header=n is not None)
+        except VectorsFormatError:
+            # A binary record's float32 bytes can all be printable ASCII and pass for a broken
+            # text row; a file laid out exactly as n binary records is binary.
+            if not (detect and _is_binary_layout(data, start, n, d)):
+                raise
+            binary = True
+        else:
+            _check_duplicates(path, words, "line", 2 if n is not None else 1)
     if binary:
         words, vectors = _read_binary(path, data, start, n, d)
         _check_duplicates(path, words, "record", 1)
-    else:
-        body = data[start:]
-        del data
-        words, vectors = _read_text(path, body, n, d, header=n is not None)
-        _check_duplicates(path, words, "line", 2 if n is not None else 1)
     source = VectorsSource(path, "binary" if binary else "text", compression, n is not None)
     return KeyedVectors(words, vectors), source
 
