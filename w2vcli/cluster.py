@@ -834,10 +834,7 @@ class ClusterRun:
                 except _Lost as lost:
                     raise self._lost(lost, epoch, r, position, done, w_in, w_out) from None
                 loss = sum(s.loss for s in slices)
-                if not math.isfinite(loss):
-                    raise tr.TrainingDivergedError(
-                        f"training diverged in epoch {epoch} (the loss became {loss}); "
-                        f"use a smaller --alpha than {config.alpha:g}")
+                tr.check_loss(loss, epoch, config)
                 merge_began = time.perf_counter()
                 rows_in = merge(w_in, [(s.rows_in, s.delta_in) for s in slices], self.merge)
                 rows_out = merge(w_out, [(s.rows_out, s.delta_out) for s in slices],
@@ -866,17 +863,9 @@ class ClusterRun:
                     "merge_seconds": time.perf_counter() - merged + merge_seconds})
                 alpha = tr._alpha_at(config, done, total_words)
                 if progress is not None:
-                    elapsed = time.perf_counter() - began
-                    progress(tr.Progress(
-                        epoch=epoch, epochs=config.epochs, words_done=done,
-                        total_words=total_words, alpha=alpha,
-                        epoch_loss=tr._mean(position.loss, position.pairs),
-                        words_per_sec=(done - first_done) / elapsed if elapsed > 0 else 0.0,
-                        elapsed=elapsed))
-            if not (tr.all_finite(w_in) and tr.all_finite(w_out)):
-                raise tr.TrainingDivergedError(
-                    f"training diverged in epoch {epoch} (the weights became NaN or infinite); "
-                    f"use a smaller --alpha than {config.alpha:g}")
+                    progress(tr.snapshot(config, position, done, total_words, alpha,
+                                         done - first_done, time.perf_counter() - began))
+            tr.check_weights(w_in, w_out, epoch, config)
             stats = tr.EpochStats(epoch=epoch, words=n_words, pairs=position.pairs, alpha=alpha,
                                   mean_loss=tr._mean(position.loss, position.pairs),
                                   seconds=time.perf_counter() - epoch_start,

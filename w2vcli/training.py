@@ -780,11 +780,7 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
             stats = call(ids, ends, chunks, (epoch - 1) * n_words + first,
                          _batch_seed(config.seed, epoch, lo))
             batch_loss = float(stats[:, STAT_LOSS].sum())
-            if not np.isfinite(batch_loss):
-                raise TrainingDivergedError(
-                    f"training diverged in epoch {epoch} (the loss became {batch_loss}); "
-                    f"use a smaller --alpha than {config.alpha:g}"
-                )
+            check_loss(batch_loss, epoch, config)
             position.loss += batch_loss
             position.pairs += int(stats[:, STAT_PREDICTIONS].sum())
             result.flops += float(stats[:, STAT_FLOPS].sum())
@@ -792,30 +788,15 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
             done += len(ids)
             alpha = _alpha_at(config, done, total_words)
             if progress is not None:
-                elapsed = time.perf_counter() - began
-                progress(
-                    Progress(
-                        epoch=epoch,
-                        epochs=config.epochs,
-                        words_done=done,
-                        total_words=total_words,
-                        alpha=alpha,
-                        epoch_loss=_mean(position.loss, position.pairs),
-                        words_per_sec=(done - first_done) / elapsed if elapsed > 0 else 0.0,
-                        elapsed=elapsed,
-                    )
-                )
+                progress(snapshot(config, position, done, total_words, alpha, done - first_done,
+                                  time.perf_counter() - began))
             if stop.requested:
                 result.seconds = time.perf_counter() - began
                 result.cpu_seconds = time.process_time() - began_cpu
                 result.words = done - first_done
                 raise TrainingInterrupted(Position(**vars(position)), done, total_words,
                                           w_in, w_out, result)
-        if not (all_finite(w_in) and all_finite(w_out)):
-            raise TrainingDivergedError(
-                f"training diverged in epoch {epoch} (the weights became NaN or infinite); "
-                f"use a smaller --alpha than {config.alpha:g}"
-            )
+        check_weights(w_in, w_out, epoch, config)
         stats_epoch = EpochStats(
             epoch=epoch,
             words=n_words,
@@ -833,6 +814,33 @@ def _run_epochs(corpus, config, call, threads, w_in, w_out, position, progress, 
     result.cpu_seconds = time.process_time() - began_cpu
     result.words = done - first_done
     return result
+
+
+def check_loss(loss: float, epoch: int, config: TrainConfig) -> None:
+    """Raise :class:`TrainingDivergedError` if a batch's (or a round's) summed ``loss`` is NaN
+    or infinite."""
+    if not math.isfinite(loss):
+        raise TrainingDivergedError(f"training diverged in epoch {epoch} (the loss became "
+                                    f"{loss}); use a smaller --alpha than {config.alpha:g}")
+
+
+def check_weights(w_in: np.ndarray, w_out: np.ndarray, epoch: int, config: TrainConfig) -> None:
+    """Raise :class:`TrainingDivergedError` if a weight became NaN or infinite (checked at the
+    end of every epoch)."""
+    if not (all_finite(w_in) and all_finite(w_out)):
+        raise TrainingDivergedError(
+            f"training diverged in epoch {epoch} (the weights became NaN or infinite); use a "
+            f"smaller --alpha than {config.alpha:g}")
+
+
+def snapshot(config: TrainConfig, position, done: int, total_words: int, alpha: float,
+             trained: int, elapsed: float) -> Progress:
+    """The :class:`Progress` handed to a progress callback: ``trained`` tokens in ``elapsed``
+    seconds of this call, ``done`` of ``total_words`` in all."""
+    return Progress(epoch=position.epoch, epochs=config.epochs, words_done=done,
+                    total_words=total_words, alpha=alpha,
+                    epoch_loss=_mean(position.loss, position.pairs),
+                    words_per_sec=trained / elapsed if elapsed > 0 else 0.0, elapsed=elapsed)
 
 
 def _alpha_at(config: TrainConfig, done: int, total_words: int) -> float:
