@@ -8,13 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import DEAD_PID, ROOT, default_sigint
+from conftest import DEAD_PID, ROOT, default_sigint, finish, wait_for
 from w2vcli.cli import cli
 from w2vcli.model import load_model
 from w2vcli.phrases import find_phrases
@@ -47,28 +46,6 @@ def start(env, *args, **popen):
                             **popen)
 
 
-def finish(proc, **communicate) -> str:
-    """Wait (with a timeout) for ``proc`` to end; its standard error."""
-    try:
-        return proc.communicate(timeout=TIMEOUT, **communicate)[1]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-def wait_for(proc, condition, what: str) -> None:
-    """Poll ``condition()`` until it holds; fails if ``proc`` ends first or after TIMEOUT s."""
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        if proc.poll() is not None:
-            pytest.fail(f"w2v exited ({proc.returncode}) before {what}: {finish(proc)}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"no {what} after {TIMEOUT} s: {finish(proc)}")
-        time.sleep(0.01)
-
-
 def corpus_dirs(tmp, pid="*"):
     return sorted(tmp.glob(f"w2v-corpus-{pid}-*"))
 
@@ -79,7 +56,7 @@ def reading_stdin(env, tmp):
     proc = start(env, "-", "-o", tmp.parent / "v.txt", stdin=subprocess.PIPE)
     proc.stdin.write("a b c\n" * 100)
     proc.stdin.flush()
-    wait_for(proc, lambda: corpus_dirs(tmp, proc.pid), "the encoded corpus directory")
+    wait_for(lambda: corpus_dirs(tmp, proc.pid), proc, "the encoded corpus directory", TIMEOUT)
     return proc
 
 
@@ -87,14 +64,14 @@ def test_a_normal_exit_removes_the_corpus_and_what_dead_processes_left(corpus, t
     tmp, env = tmpdir_env
     killed = reading_stdin(env, tmp)
     killed.kill()  # kill -9: no code runs, the directory stays
-    finish(killed)
+    finish(killed, TIMEOUT)
     assert len(corpus_dirs(tmp, killed.pid)) == 1
     for name in (f"w2v-corpus-{DEAD_PID}-abcd1234", f"w2v-phrases-{DEAD_PID}-abcd1234",
                  f"w2v-corpus-{os.getpid()}-abcd1234"):  # the last: this test, running
         (tmp / name).mkdir()
         (tmp / name / "ids.i32").write_bytes(bytes(8))
     proc = start(env, corpus, "-o", tmp.parent / "v.txt", "--epochs", "1")
-    err = finish(proc)
+    _, err = finish(proc, TIMEOUT)
     assert proc.returncode == 0, err
     assert sorted(p.name for p in tmp.iterdir()) == [f"w2v-corpus-{os.getpid()}-abcd1234"]
 
@@ -102,7 +79,7 @@ def test_a_normal_exit_removes_the_corpus_and_what_dead_processes_left(corpus, t
 def test_an_error_exit_removes_the_corpus(corpus, tmpdir_env):
     tmp, env = tmpdir_env
     proc = start(env, corpus, "-o", tmp.parent / "v.txt", "--alpha", "10")
-    err = finish(proc)
+    _, err = finish(proc, TIMEOUT)
     assert proc.returncode == 1 and "Error: training diverged in epoch 1" in err, err
     assert list(tmp.iterdir()) == []
 
@@ -112,7 +89,7 @@ def test_a_signal_while_reading_removes_the_corpus(tmpdir_env, signum):
     tmp, env = tmpdir_env
     proc = reading_stdin(env, tmp)
     proc.send_signal(signum)
-    err = finish(proc)  # closes the pipe too
+    _, err = finish(proc, TIMEOUT)  # closes the pipe too
     assert proc.returncode == 128 + signum, err
     assert err == ("Terminated.\n" if signum == signal.SIGTERM else "Interrupted.\n")
     assert list(tmp.iterdir()) == []
@@ -126,10 +103,10 @@ def test_a_signal_while_training_saves_a_checkpoint_and_removes_the_corpus(corpu
     proc = start(env, corpus, "-o", tmp.parent / "v.txt", "--epochs", "100000",
                  "--save-model", model, "--checkpoint-every", "1")
     # Epoch 1 is checkpointed: training is under way (and 100,000 epochs are far from done).
-    wait_for(proc, lambda: (model / "model.json").exists(), "the first checkpoint")
+    wait_for(lambda: (model / "model.json").exists(), proc, "the first checkpoint", TIMEOUT)
     assert len(corpus_dirs(tmp, proc.pid)) == 1
     proc.send_signal(signum)
-    err = finish(proc)
+    _, err = finish(proc, TIMEOUT)
     assert proc.returncode == 128 + signum, err
     assert f"saved a checkpoint to {model}" in err and "Traceback" not in err
     assert list(tmp.iterdir()) == []

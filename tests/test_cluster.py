@@ -21,7 +21,8 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from conftest import CHILD_TIMEOUT, assert_one_line_error, child_env, run_cli  # noqa: E402
+from conftest import (CHILD_TIMEOUT, assert_one_line_error, child_env, run_cli,  # noqa: E402
+                      wait_for)
 from w2vcli import cluster as clusters  # noqa: E402
 from w2vcli.corpus import read_corpus  # noqa: E402
 from w2vcli.tokenize import ByteRange, make_tokenizer  # noqa: E402
@@ -354,7 +355,6 @@ def test_a_one_machine_checkpoint_is_not_resumed_on_a_cluster(planted, tmp_path)
 def own_scheduler(tmp_path):
     """A ``dask scheduler`` process and a ``dask worker`` process (2 workers) of this test's
     own, so that the test can kill the scheduler; both ended afterwards."""
-    import time
 
     port_file = tmp_path / "scheduler.json"
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
@@ -363,11 +363,7 @@ def own_scheduler(tmp_path):
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     worker = None
     try:
-        deadline = time.monotonic() + TIMEOUT
-        while not port_file.exists():
-            assert time.monotonic() < deadline, "the scheduler did not start"
-            assert scheduler.poll() is None, "the scheduler exited"
-            time.sleep(0.1)
+        wait_for(port_file.exists, scheduler, "the scheduler's address file", TIMEOUT)
         import json
 
         address = json.loads(port_file.read_text())["address"]
