@@ -24,6 +24,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from peer_args import add_training_args
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -32,17 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minn", type=int, default=3)
     parser.add_argument("--maxn", type=int, default=6)
     parser.add_argument("--bucket", type=int, default=2_000_000)
-    parser.add_argument("--model", choices=["sg", "cbow"], default="sg")
-    parser.add_argument("--loss", choices=["ns", "hs"], default="ns")
-    parser.add_argument("--dim", type=int, default=100)
-    parser.add_argument("--window", type=int, default=5)
-    parser.add_argument("--neg", type=int, default=5)
-    parser.add_argument("--sample", type=float, default=1e-3)
-    parser.add_argument("--min-count", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--alpha", type=float, default=0.025)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=1)
+    add_training_args(parser)
     args = parser.parse_args(argv)
 
     import fasttext

@@ -25,24 +25,16 @@ import argparse
 import logging
 import sys
 
+from peer_args import add_training_args
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", choices=["corpus_file", "iterable"])
     parser.add_argument("corpus")
     parser.add_argument("out")
-    parser.add_argument("--model", choices=["sg", "cbow"], default="sg")
-    parser.add_argument("--loss", choices=["ns", "hs"], default="ns")
-    parser.add_argument("--dim", type=int, default=100)
-    parser.add_argument("--window", type=int, default=5)
-    parser.add_argument("--neg", type=int, default=5)
-    parser.add_argument("--sample", type=float, default=1e-3)
-    parser.add_argument("--min-count", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--alpha", type=float, default=0.025)
+    add_training_args(parser)
     parser.add_argument("--min-alpha", type=float, default=0.0001)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
     logging.basicConfig(
