@@ -193,14 +193,30 @@ def test_a_second_training_on_one_cluster_run_trains_anew(scheduler, planted):
 
 
 def test_mean_merge_divides_by_the_workers_that_changed_a_row():
-    w = np.zeros((4, 2), np.float32)
-    parts = [(np.array([0, 2]), np.ones((2, 2), np.float32)),
-             (np.array([2, 3]), np.full((2, 2), 3, np.float32))]
-    summed = w.copy()
-    assert list(clusters.merge(summed, parts, "sum")) == [0, 2, 3]
-    assert summed[:, 0].tolist() == [1, 0, 4, 3]
-    clusters.merge(w, parts, "mean")
-    assert w[:, 0].tolist() == [1, 0, 2, 3]
+    from w2vcli._rows import from_bfloat16, to_bfloat16
+
+    parts = [(np.array([0, 2]), to_bfloat16(np.ones((2, 2), np.float32))),
+             (np.array([2, 3]), to_bfloat16(np.full((2, 2), 3, np.float32)))]
+    rows, delta = clusters.merge_deltas(parts, "sum")
+    assert rows.tolist() == [0, 2, 3] and from_bfloat16(delta)[:, 0].tolist() == [1, 4, 3]
+    rows, delta = clusters.merge_deltas(parts, "mean")
+    assert rows.tolist() == [0, 2, 3] and from_bfloat16(delta)[:, 0].tolist() == [1, 2, 3]
+    with pytest.raises(ValueError, match="merge rule"):
+        clusters.merge_deltas(parts, "median")
+
+
+def test_deltas_travel_as_bfloat16_rounded_to_nearest_even():
+    from w2vcli._rows import from_bfloat16, to_bfloat16
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((50, 7)) * 10.0 ** rng.integers(-30, 30, (50, 7))).astype(
+        np.float32)
+    back = from_bfloat16(to_bfloat16(x))
+    assert np.all(np.abs(back - x) <= np.abs(x) * 2.0 ** -8)  # half a unit in the 8th bit
+    # Ties go to the even neighbour; infinities and NaNs survive.
+    ties = np.array([[1 + 2.0 ** -8, 1 + 3 * 2.0 ** -8, np.inf, -np.inf, np.nan]], np.float32)
+    back = from_bfloat16(to_bfloat16(ties))[0]
+    assert back[:4].tolist() == [1.0, 1 + 2.0 ** -6, np.inf, -np.inf] and np.isnan(back[4])
 
 
 def test_a_worker_killed_mid_training_does_not_fail_the_run(planted, tmp_path):
@@ -242,6 +258,62 @@ def test_a_worker_killed_mid_training_does_not_fail_the_run(planted, tmp_path):
         assert len(model.loss_history) == 3
         assert np.isfinite(model.wv.vectors).all()
         assert _group_recall(model.wv) > 0.9
+
+
+def test_rounds_started_again_after_lost_data_give_the_same_bytes(scheduler, planted,
+                                                                   monkeypatch):
+    """When a round's data is lost with a worker (its tasks find the workers' models at
+    another round), the client starts the rounds in flight again from its own model: with one
+    thread per task, the same vectors, bit for bit, as a run that lost nothing."""
+    from w2vcli.training import TrainConfig
+
+    config = TrainConfig(dim=20, window=3, negative=5, sample=0, seed=4, threads=1, epochs=2)
+    tokenizer = make_tokenizer("words")
+    with clusters.ClusterRun(scheduler, threads=1) as run:
+        vocab, corpus = run.read_corpus([planted], tokenizer, 1)
+        clean = run.train(vocab, corpus, config)
+        calls = []
+        wait = clusters.ClusterRun._wait
+
+        def lose_the_third_round(self, futures, stop):
+            calls.append(1)
+            result = wait(self, futures, stop)
+            return clusters._Stale("lost in a test") if len(calls) == 3 else result
+
+        monkeypatch.setattr(clusters.ClusterRun, "_wait", lose_the_third_round)
+        again = run.train(vocab, corpus, config)
+    assert len(calls) == 2 * run.rounds + 1  # the third round was taken in twice
+    assert np.array_equal(clean.w_in, again.w_in) and np.array_equal(clean.w_out, again.w_out)
+    assert [e.mean_loss for e in clean.epochs] == [e.mean_loss for e in again.epochs]
+
+
+def test_a_worker_model_at_another_round_is_stale():
+    from w2vcli._rows import to_bfloat16
+
+    w = np.zeros((3, 2), np.float32)
+    base = clusters._Base("g1", 4, w, w)
+    state = clusters._RunState()
+    assert state.model(base, 4, (), 0)[0].tolist() == w.tolist()
+    one = np.array([1], np.int64)
+    merged = clusters._Merged(one, to_bfloat16(np.ones((1, 2), np.float32)), one,
+                              to_bfloat16(np.ones((1, 2), np.float32)), [], 0.0)
+    w_in, _, copy_in, _ = state.model(base, 5, (merged,), 0)  # round 4's blocks: now at 5
+    assert w_in[1].tolist() == [1, 1] and copy_in.tolist() == w_in.tolist()
+    assert state.model(base, 5, (merged,), 1)[0][1].tolist() == [1, 1]  # not added twice
+    assert state.model(base, 4, (), 0) is None and state.model(base, 7, (merged,), 0) is None
+    assert state.model(clusters._Base("g2", 7, w, w), 7, (), 0)[0].tolist() == w.tolist()
+
+
+def test_a_delay_of_one_round_finds_planted_neighbours(scheduler, planted):
+    from w2vcli.keyedvectors import KeyedVectors
+    from w2vcli.training import TrainConfig
+
+    with clusters.ClusterRun(scheduler, threads=1, delay=1) as run:
+        vocab, corpus = run.read_corpus([planted], make_tokenizer("words"), 1)
+        result = run.train(vocab, corpus, TrainConfig(
+            dim=20, window=3, negative=5, sample=0, seed=3, threads=1, epochs=4))
+        assert corpus.layout()["delay"] == 1
+    assert _group_recall(KeyedVectors(vocab.words, result.w_in, vocab.counts)) > 0.9
 
 
 def _session(cluster, corpus, output, save_model=None, **extra):

@@ -21,25 +21,34 @@ How a run goes (:class:`ClusterRun`):
    it into ``rounds_per_epoch`` slices of about equal token counts.
 4. **Rounds.** An epoch is ``rounds_per_epoch`` synchronous rounds. In a round every shard
    trains its next slice, one Dask task each, with the Numba batch kernel
-   (:func:`w2vcli.kernels.batch_kernel`, ``--threads`` threads per task), starting from the
-   round's model, and returns only the rows of ``w_in`` and ``w_out`` its training changed:
-   their ids and the change (a delta). The client merges the deltas into the next model
-   (:data:`MERGE_RULES`: their sum with up to 2 shards, their mean per row above) and
-   broadcasts only the merged rows' new values (``scatter``), which
-   each worker applies to its copy of the model; after as many bytes of updates as the model
-   itself the client broadcasts the whole model instead. The learning rate is the global
-   schedule of a one-process run: the round's slices are laid end to end as one batch of that
-   run (shard 0's slice first), and every sentence gets the rate of its position there.
-5. **Faults.** Tasks are pure functions of the round's model and a shard: a task whose worker
-   dies is run again elsewhere by Dask (which re-encodes the shard there if needed;
-   ``retries=`` covers exceptions). The client holds the model of the last complete round:
-   ``--save-model`` checkpoints after epochs as in a local run, and at a round boundary on
-   Ctrl-C or when the scheduler is lost, and ``--resume`` continues from there on the same
-   shards.
+   (:func:`w2vcli.kernels.batch_kernel`, ``--threads`` threads per task), on a copy of its
+   worker's replica of the model, and keeps the rows of ``w_in`` and ``w_out`` its training
+   changed, as ids and deltas, cut into as many contiguous row blocks as there are shards.
+   The merge is spread over the workers, in Dask tasks (a reduce-scatter, then an
+   all-gather): one task per block, on that block's worker, adds the shards' deltas of the
+   block (:data:`MERGE_RULES`: their sum with up to 2 shards, their mean per row above), and
+   the next round's tasks take every merged block and add them to their worker's replica, so
+   each worker sends and receives about two copies of its changed rows a round however many
+   workers there are. Deltas travel as bfloat16 (:mod:`w2vcli._rows`). The client takes in
+   the merged blocks too, into its own copy of the model (the one checkpoints save), while
+   the workers train the next round: rounds are submitted :data:`PIPELINE` ahead. The
+   learning rate is the global schedule of a one-process run: the round's slices are laid
+   end to end as one batch of that run (shard 0's slice first), and every sentence gets the
+   rate of its position there. (``delay=1`` lets each shard train on from the rounds before
+   the last one's merge plus its own last deltas, so that the merge overlaps the training:
+   measured to cost quality, so not the default.)
+5. **Faults.** A task whose worker dies is run again elsewhere by Dask (which re-encodes the
+   shard there if needed; ``retries=`` covers exceptions), and Dask recomputes the lost
+   results it needs. A task that finds its worker's replica at another round than its inputs
+   (data lost from a round already taken in) returns a :class:`_Stale` marker instead, and
+   the client starts the rounds in flight again from its own model, broadcast anew. The
+   client holds the model of the last round it took in: ``--save-model`` checkpoints after
+   epochs as in a local run, and at a round boundary on Ctrl-C or when the scheduler is
+   lost, and ``--resume`` continues from there on the same shards.
 
 With one thread per task the result is a deterministic function of the seed and the number of
-shards (the merge adds in shard order), so a resumed cluster run writes the same bytes as one
-that was never stopped.
+shards (the merge adds in shard order), so a resumed cluster run, or one whose rounds were
+started again after a fault, writes the same bytes as one that was never stopped.
 """
 
 from __future__ import annotations
@@ -93,6 +102,14 @@ POLL_SECONDS = 0.2
 ROUND_TIMEOUT: float | None = None
 #: Times a round is submitted again after its inputs were lost with the workers holding them.
 ROUND_ATTEMPTS = 3
+#: Rounds submitted ahead of the one the client takes in (plus the delay): the workers train
+#: the next round while the client adds the last one into its copy of the model.
+PIPELINE = 2
+#: Rounds by which the other shards' deltas reach a shard: 0, synchronous rounds (a round
+#: trains from the merge of all the rounds before it, so the workers wait for each merge);
+#: 1, each shard trains on while the last round is merged, from the merge of the rounds
+#: before that plus its own last round (the merge's traffic overlaps the training).
+DELAY = 0
 #: Seconds a local cluster's worker processes may take to start.
 LOCAL_START_SECONDS = 120
 
@@ -284,31 +301,78 @@ class _Shard:
 
 @dataclass
 class _Job:
+    """One shard's slice of one round: trains from the model after ``version`` rounds (counted
+    over the whole run: ``(epoch - 1) * rounds + round``)."""
+
     run: str
     shard: int
     pieces: list
     epoch: int
     round: int
+    version: int
     words_before: int
     total_words: int
     seed: int
-    base: str
-    n_updates: int
+    generation: str
+    delay: int
+    blocks_in: np.ndarray   # blocks + 1 row bounds of w_in
+    blocks_out: np.ndarray  # and of w_out
 
 
 @dataclass
-class _Slice:
-    rows_in: np.ndarray
-    delta_in: np.ndarray
-    rows_out: np.ndarray
-    delta_out: np.ndarray
+class _Base:
+    """A whole model broadcast to every worker: the replicas start from it (at the start of a
+    run and after a fault); ``generation`` names it."""
+
+    generation: str
+    version: int
+    w_in: np.ndarray
+    w_out: np.ndarray
+
+
+@dataclass
+class _SliceStats:
+    """What a slice's training did (for the loss, the progress and ``round_stats``)."""
+
+    shard: int
     loss: float
     pairs: int
     flops: float
     words: int
     seconds: float
     kernel_seconds: float
+    rows_in: int
+    rows_out: int
     worker: str
+
+
+@dataclass
+class _Trained:
+    """A slice's result: per row block, ``(rows_in, delta_in, rows_out, delta_out)``."""
+
+    parts: list
+    stats: _SliceStats
+
+
+@dataclass
+class _Merged:
+    """One row block of a round, merged over the shards: the rows that changed (int64, sorted)
+    and the change to add to the round's model (float32 ``(rows, d)``), per matrix."""
+
+    rows_in: np.ndarray
+    delta_in: np.ndarray
+    rows_out: np.ndarray
+    delta_out: np.ndarray
+    stats: list
+    seconds: float
+
+
+@dataclass
+class _Stale:
+    """A task found its worker's model at another round than its inputs (after a fault, a
+    task recomputed by Dask from lost data): the client starts again from its own model."""
+
+    why: str
 
 
 def _threads(static: _Static | None) -> int:
@@ -350,15 +414,17 @@ def _count_shard(pieces, tokenizer: tuple, threads: int | None):
 
 
 class _RunState:
-    """One run's data in a worker process: encoded shards and the current model."""
+    """One run's data in a worker process: encoded shards and the worker's replica of the
+    model (the same bits on every worker: each adds the same merged blocks)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.shards: dict[int, tuple[Any, _Shard]] = {}
-        self.base: str | None = None
-        self.applied = 0
+        self.generation: str | None = None
+        self.version = -1
         self.w_in: np.ndarray | None = None
         self.w_out: np.ndarray | None = None
+        self.copies: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def shard(self, index: int, pieces, static: _Static):
         """The encoded shard ``index`` (encoded here the first time)."""
@@ -367,22 +433,39 @@ class _RunState:
                 self.shards[index] = _encode(pieces, static)
             return self.shards[index]
 
-    def model(self, base_key: str, base, updates) -> tuple[np.ndarray, np.ndarray]:
-        """This round's model: the broadcast base with the broadcast updates applied."""
+    def model(self, base: _Base, version: int, merged: tuple, shard: int):
+        """The replica at ``version`` rounds and a copy of it for ``shard`` to train (the
+        shard's buffers, reused from round to round): ``(w_in, w_out, copy_in, copy_out)``.
+        The replica is started from ``base`` if it is of another generation, and advanced by
+        ``merged`` (the blocks of round ``version - 1``) if one round behind. ``None`` if it
+        is at another round (stale)."""
+        from w2vcli._rows import add_rows
+
         with self.lock:
-            if self.base != base_key or self.applied > len(updates):
-                self.w_in, self.w_out = base[0].copy(), base[1].copy()
-                self.base, self.applied = base_key, 0
-            for rows_in, values_in, rows_out, values_out in updates[self.applied:]:
-                self.w_in[rows_in] = values_in
-                self.w_out[rows_out] = values_out
-            self.applied = len(updates)
-            return self.w_in, self.w_out
+            if self.generation != base.generation:
+                self.w_in, self.w_out = base.w_in.copy(), base.w_out.copy()
+                self.generation, self.version = base.generation, base.version
+            if merged and self.version == version - 1:
+                for block in merged:
+                    add_rows(self.w_in, block.rows_in, block.delta_in)
+                    add_rows(self.w_out, block.rows_out, block.delta_out)
+                self.version = version
+            if self.version != version:
+                return None
+            copy = self.copies.get(shard)
+            if copy is None or copy[0].shape != self.w_in.shape or \
+                    copy[1].shape != self.w_out.shape:
+                copy = self.copies[shard] = (np.empty_like(self.w_in),
+                                             np.empty_like(self.w_out))
+            np.copyto(copy[0], self.w_in)
+            np.copyto(copy[1], self.w_out)
+            return self.w_in, self.w_out, copy[0], copy[1]
 
     def close(self) -> None:
         for corpus, _ in self.shards.values():
             corpus.close()
         self.shards.clear()
+        self.copies.clear()
         self.w_in = self.w_out = None
 
 
@@ -427,11 +510,32 @@ def _encode_shard(run: str, index: int, pieces, static: _Static):
         return _Failed(exc)
 
 
-def _load_kernel(config) -> float:
-    """Task: compile or load the batch kernel here; the seconds it took."""
+def _load_kernel(config, shards: int) -> float:
+    """Task: compile or load the batch kernel and the row helpers here; the seconds it
+    took."""
     from w2vcli.training import load_kernel
 
-    return load_kernel(config)[1]
+    began = time.perf_counter()
+    load_kernel(config)
+    _warm_rows(shards)
+    return time.perf_counter() - began
+
+
+def _warm_rows(shards: int) -> None:
+    """Compile (or load from Numba's cache) the row helpers for ``shards`` shards, before the
+    first round, for writable arrays and for the read-only ones that Dask delivers."""
+    from w2vcli._rows import add_rows, distinct_ids, row_deltas
+
+    w = np.zeros((2, 1), np.float32)
+    rows = _changed_rows(w + 1, w, distinct_ids(np.arange(2, dtype=np.int32), 2))
+    delta = row_deltas(w + 1, w, rows)
+    for writable in (True, False):
+        rows.flags.writeable = delta.flags.writeable = writable
+        merged = merge_deltas([(rows, delta)] * shards, "mean")
+        add_rows(w, *merged)
+        for a in merged:
+            a.flags.writeable = False
+        add_rows(w, *merged)
 
 
 def _changed_rows(new: np.ndarray, old: np.ndarray, among: np.ndarray | None = None
@@ -450,17 +554,49 @@ def _slice_seed(seed: int, epoch: int, round_: int, shard: int) -> int:
     return int(state.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
-def _train_slice(job: _Job, static: _Static, base, updates) -> _Slice:
-    """Task: train shard ``job.shard``'s slice of round ``job.round`` from the round's model;
-    return the rows it changed and their deltas."""
+def _where() -> str:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return ""
+
+
+def _train_slice(job: _Job, static: _Static, base: _Base, previous, *merged):
+    """Task: train shard ``job.shard``'s slice of round ``job.version`` (counted over the
+    run) and return the rows it changed with their deltas, cut into the row blocks that the
+    merging tasks take (a :class:`_Trained`), or a :class:`_Stale`.
+
+    The slice trains from this worker's replica of the model after ``job.version -
+    job.delay`` rounds (advanced by ``merged``, the blocks of the round before that) plus,
+    with a delay of 1, the shard's own deltas of the previous round (``previous``, that
+    task's result, else ``None``): the other shards' deltas of a round reach it one round
+    late, so that it need not wait for them."""
+    from w2vcli._rows import add_rows, distinct_ids, row_deltas
     from w2vcli.kernels import STAT_FLOPS, STAT_LOSS, STAT_PREDICTIONS, batch_kernel
     from w2vcli.training import _batch_params, split_sentences
 
     began = time.perf_counter()
+    for m in (previous, *merged):
+        if m is not None and not isinstance(m, (_Merged, _Trained)):
+            return m  # a stale or failed input: passed on to the client
     state = _run_state(job.run)
-    corpus, shard = state.shard(job.shard, job.pieces, static)
-    model_in, model_out = state.model(job.base, base, updates[:job.n_updates])
-    w_in, w_out = model_in.copy(), model_out.copy()
+    try:
+        corpus, shard = state.shard(job.shard, job.pieces, static)
+    except W2VError as exc:
+        return _Failed(exc)
+    version = job.version - (job.delay if previous is not None else 0)
+    model = state.model(base, version, merged, job.shard)
+    if model is None:
+        return _Stale(f"shard {job.shard}: the worker's model is at round {state.version}, "
+                      f"not {version}")
+    model_in, model_out, w_in, w_out = model
+    if previous is not None:  # the shard's own deltas not yet in the replica
+        for rows_in, delta_in, rows_out, delta_out in previous.parts:
+            add_rows(w_in, rows_in, delta_in)
+            add_rows(w_out, rows_out, delta_out)
+        model_in, model_out = w_in.copy(), w_out.copy()
     config = static.config
     lo, hi = int(shard.cuts[job.round]), int(shard.cuts[job.round + 1])
     loss = flops = kernel_seconds = 0.0
@@ -480,47 +616,79 @@ def _train_slice(job: _Job, static: _Static, base, updates) -> _Slice:
         flops = float(stats[:, STAT_FLOPS].sum())
         words = len(ids)
     # An input row changes only for a word of the slice (as a centre or an outside word).
-    rows_in = _changed_rows(w_in, model_in, np.unique(ids) if words and len(w_in) == len(
-        static.vocab) else None)  # (rows beyond the words, such as subwords': all compared)
+    rows_in = _changed_rows(w_in, model_in, distinct_ids(ids, len(w_in)) if words and len(
+        w_in) == len(static.vocab) else None)  # (rows beyond words, as subwords': all compared)
     rows_out = _changed_rows(w_out, model_out)
-    try:
-        from distributed import get_worker
-
-        where = get_worker().address
-    except (ImportError, ValueError):
-        where = ""
-    return _Slice(rows_in, w_in[rows_in] - model_in[rows_in], rows_out,
-                  w_out[rows_out] - model_out[rows_out], loss, pairs, flops, words,
-                  time.perf_counter() - began, kernel_seconds, where)
-
-
-# -- the client ------------------------------------------------------------------------------
+    delta_in = row_deltas(w_in, model_in, rows_in)
+    delta_out = row_deltas(w_out, model_out, rows_out)
+    cut_in = np.searchsorted(rows_in, job.blocks_in)
+    cut_out = np.searchsorted(rows_out, job.blocks_out)
+    parts = [(rows_in[a:b], delta_in[a:b], rows_out[c:d], delta_out[c:d])
+             for a, b, c, d in zip(cut_in[:-1], cut_in[1:], cut_out[:-1], cut_out[1:])]
+    return _Trained(parts, _SliceStats(job.shard, loss, pairs, flops, words,
+                                       time.perf_counter() - began, kernel_seconds,
+                                       len(rows_in), len(rows_out), _where()))
 
 
-def merge(w: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]], rule: str = "sum"
-          ) -> np.ndarray:
-    """Merge the workers' row deltas into ``w`` in place; returns the rows changed.
+def _block(trained, index: int):
+    """Task (where the slice's result is): its row block ``index`` and its statistics."""
+    if not isinstance(trained, _Trained):
+        return trained
+    return trained.parts[index], trained.stats
+
+
+def _merge_block(rule: str, *pieces):
+    """Task: one row block of a round merged over the shards (:func:`merge_deltas`, in shard
+    order); a :class:`_Merged`."""
+    began = time.perf_counter()
+    for p in pieces:
+        if not isinstance(p, tuple):
+            return p
+    rows_in, delta_in = merge_deltas([(part[0], part[1]) for part, _ in pieces], rule)
+    rows_out, delta_out = merge_deltas([(part[2], part[3]) for part, _ in pieces], rule)
+    return _Merged(rows_in, delta_in, rows_out, delta_out, [s for _, s in pieces],
+                   time.perf_counter() - began)
+
+
+def _read_only(a, dtype) -> np.ndarray:
+    """A read-only view of ``a`` as ``dtype`` (parts come writable from this worker and
+    read-only from others; one kind compiles one variant of the merge)."""
+    a = np.asarray(a, dtype=dtype).view()
+    a.flags.writeable = False
+    return a
+
+
+def merge_deltas(parts: list[tuple[np.ndarray, np.ndarray]], rule: str = "sum"
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Merge the shards' deltas of one matrix (or one block of its rows).
 
     Args:
-        w: float32 ``(rows, d)``, the round's model (one matrix).
-        parts: per worker, in shard order, ``(rows, deltas)``: int64 distinct row ids and
-            float32 ``(len(rows), d)`` changes.
+        parts: per shard, in shard order, ``(rows, deltas)``: int64 sorted distinct row ids
+            and their changes, bfloat16 bits in uint16 ``(len(rows), d)``
+            (:func:`w2vcli._rows.to_bfloat16`).
         rule: ``"sum"`` adds the deltas; ``"mean"`` divides each row's sum by the number of
-            workers that changed it (see :data:`MERGE_RULES`).
+            shards that changed it (see :data:`MERGE_RULES`).
 
     Returns:
-        int64 sorted ids of the rows that changed (the union).
+        ``(rows, delta)``: int64 sorted ids of the rows any shard changed, and the change to
+        add to the round's model, bfloat16 bits ``(len(rows), d)``. The additions are made in
+        float32 in shard order: the same bits for the same inputs.
+
+    Raises:
+        ValueError: an unknown rule.
     """
     if rule not in MERGE_RULES:
         raise ValueError(f"merge rule must be one of {', '.join(MERGE_RULES)}")
-    from w2vcli._rows import add_rows
+    from w2vcli._rows import merge_rows
 
-    touched = np.zeros(len(w), dtype=np.int32)
-    for rows, _ in parts:
-        touched[rows] += 1
-    for rows, delta in parts:  # in shard order: the same bits for the same inputs
-        add_rows(w, rows.astype(np.int64), delta, touched, rule == "mean")
-    return np.flatnonzero(touched)
+    parts = [(_read_only(r, np.int64), _read_only(d, np.uint16)) for r, d in parts]
+    if not parts or not any(len(r) for r, _ in parts):
+        dim = parts[0][1].shape[1] if parts else 0
+        return np.empty(0, np.int64), np.empty((0, dim), np.uint16)
+    lo = min(int(r[0]) for r, _ in parts if len(r))
+    hi = max(int(r[-1]) for r, _ in parts if len(r)) + 1
+    return merge_rows(tuple(r for r, _ in parts), tuple(d for _, d in parts), lo, hi,
+                      rule == "mean")
 
 
 @dataclass
@@ -570,6 +738,7 @@ class ClusterCorpus:
         rounds on resume."""
         return {"address": self.run.spec, "shards": len(self.info),
                 "rounds_per_epoch": self.run.rounds, "merge": self.run.merge,
+                "delay": self.run.delay,
                 "workers": self.run.n_workers, "threads": self.run.threads}
 
     def describe(self) -> str:
@@ -605,6 +774,8 @@ class ClusterRun:
         round_words: tokens per shard per round (default :data:`ROUND_WORDS`).
         timeout: seconds to wait for the scheduler (default: Dask's
             ``distributed.comm.timeouts.connect``).
+        delay: 0 (synchronous rounds) or 1 (each shard trains on while the last round is
+            merged; see :data:`DELAY`); default: the layout's, else :data:`DELAY`.
 
     While it is open, Dask's own log messages (the ``distributed`` logger) below CRITICAL are
     not shown: what goes wrong is raised as one-line errors. The scheduler and the workers
@@ -612,17 +783,21 @@ class ClusterRun:
 
     Raises:
         ClusterError: Dask is not installed, or the scheduler cannot be reached.
+        ValueError: a delay other than 0 or 1.
     """
 
     def __init__(self, spec: str, threads: int | None = None, layout: dict | None = None,
                  merge: str | None = None, round_words: int | None = None,
-                 timeout: float | None = None) -> None:
+                 timeout: float | None = None, delay: int | None = None) -> None:
         try:
             import distributed  # noqa: F401
         except ImportError:
             raise ClusterError("--cluster needs Dask: pip install 'w2vcli[cluster]' (or "
                                "'dask[distributed]')") from None
         kind, count = parse_cluster(spec)
+        delay = int((layout or {}).get("delay", DELAY) if delay is None else delay)
+        if delay not in (0, 1):
+            raise ValueError("delay must be 0 (synchronous rounds) or 1")
         # Dask logs the connection errors it retries on stderr; this run reports what goes
         # wrong itself, in one line (restored by close()).
         self._log = logging.getLogger("distributed")
@@ -631,6 +806,7 @@ class ClusterRun:
         self.spec = spec
         self.layout = dict(layout or {})
         self.merge = merge or self.layout.get("merge") or MERGE
+        self.delay = delay
         self.round_words = int(round_words or ROUND_WORDS)
         self.id = uuid.uuid4().hex
         self._cluster = None
@@ -649,10 +825,12 @@ class ClusterRun:
         self._static_value = None
         self._corpus: ClusterCorpus | None = None
         self._homes: dict[int, str] = {}
-        #: One dict per round trained: ``words``, ``seconds`` (the round, wall),
-        #: ``task_seconds`` (each slice's, on its worker), ``rows_in`` / ``rows_out`` (rows each
-        #: slice changed), ``union_in`` / ``union_out`` (rows broadcast), ``merge_seconds``
-        #: (merging and broadcasting, on the client). For benchmarks.
+        #: One dict per round taken in: ``words``, ``seconds`` (wall, since the client took in
+        #: the round before), ``task_seconds`` and ``kernel_seconds`` (each slice's task and
+        #: its kernel, on its worker), ``rows_in`` / ``rows_out`` (rows each slice changed),
+        #: ``union_in`` / ``union_out`` (rows of the merged blocks), ``merge_seconds`` (each
+        #: block's merging task), ``apply_seconds`` (the client adding the blocks to its
+        #: model). For benchmarks.
         self.round_stats: list[dict[str, Any]] = []
 
     # -- reading --------------------------------------------------------------------------
@@ -741,8 +919,10 @@ class ClusterRun:
         """Compile or load the batch kernel on every worker; ``(None, seconds)``, the slowest
         worker's seconds."""
         config.validate()
+        shards = len(self._corpus.shards) if self._corpus is not None else self.n_workers
+        _warm_rows(shards)
         seconds = self._gather([
-            self.client.submit(_load_kernel, config, pure=False, workers=[a],
+            self.client.submit(_load_kernel, config, shards, pure=False, workers=[a],
                                allow_other_workers=False)
             for a in self._addresses()])
         return None, max(seconds, default=0.0)
@@ -790,6 +970,7 @@ class ClusterRun:
         # Task keys name the call too: Dask gives a submitted key that it still holds the
         # result it has, so a second train() of this run must not reuse the first one's keys.
         self._train_id = uuid.uuid4().hex[:12]
+        self._attempt = 0
         stop = tr._StopOnInterrupt()
         with stop:
             try:
@@ -800,7 +981,10 @@ class ClusterRun:
                 raise
 
     def _rounds(self, vocab, corpus, config, w_in, w_out, position, progress, on_epoch, stop):
+        from collections import deque
+
         from w2vcli import training as tr
+        from w2vcli._rows import add_rows
 
         n_words = len(corpus)
         total_words = n_words * config.epochs
@@ -808,72 +992,108 @@ class ClusterRun:
         result = tr.TrainResult(w_in=w_in, w_out=w_out, threads=threads)
         began, began_cpu = time.perf_counter(), time.process_time()
         offsets = np.array([s.offsets for s in corpus.info])  # (shards, rounds + 1)
+        rounds = self.rounds
+        # Rounds are counted over the whole run: round g trains from the model after g rounds.
+        first = (position.epoch - 1) * rounds + position.round
+        last = config.epochs * rounds
         done = (position.epoch - 1) * n_words + int(offsets[:, position.round].sum())
         first_done = done
-        self._rebase(w_in, w_out)
-        while position.epoch <= config.epochs:
-            epoch = position.epoch
-            epoch_start, epoch_first_done = time.perf_counter(), done
-            alpha = tr._alpha_at(config, done, total_words)
-            while position.round < self.rounds:
-                if stop.requested:
-                    raise self._interrupted(position, done, total_words, w_in, w_out, result,
-                                            began, began_cpu, first_done)
-                r = position.round
-                sizes = offsets[:, r + 1] - offsets[:, r]
-                before = done + np.concatenate(([0], np.cumsum(sizes)[:-1]))
-                jobs = [_Job(self.id, k, corpus.shards[k], epoch, r, int(before[k]),
-                             total_words, _slice_seed(config.seed, epoch, r, k), "", 0)
-                        for k in range(len(corpus.shards))]
-                round_began = time.perf_counter()
+        layout = _Layout(corpus, offsets, n_words, total_words, config.seed,
+                         _block_bounds(len(w_in), len(corpus.shards)),
+                         _block_bounds(len(w_out), len(corpus.shards)))
+        self._rebase(w_in, w_out, first)
+        pending: deque = deque()  # (round, futures of its merged blocks), oldest first
+        submitted, failures = first, 0
+        epoch_start, epoch_first_done = time.perf_counter(), done
+        last_end = time.perf_counter()
+        alpha = tr._alpha_at(config, done, total_words)
+        try:
+            while position.epoch <= config.epochs:
+                # Rounds are submitted ahead: the workers go on to the next round while the
+                # client takes in this one.
+                epoch, r = position.epoch, position.round
                 try:
-                    slices = self._round(jobs, stop, w_in, w_out)
+                    while submitted < last and len(pending) < PIPELINE + self.delay:
+                        pending.append((submitted, self._submit_round(submitted, layout)))
+                        submitted += 1
+                    blocks = self._wait(pending[0][1], stop)
                 except _Stopped:
                     raise self._interrupted(position, done, total_words, w_in, w_out, result,
                                             began, began_cpu, first_done) from None
                 except _Lost as lost:
                     raise self._lost(lost, epoch, r, position, done, w_in, w_out) from None
+                if isinstance(blocks, _Stale):
+                    # A worker died with data of the rounds in flight: start them again from
+                    # the client's model, the last round taken in.
+                    failures += 1
+                    if failures > ROUND_ATTEMPTS:
+                        raise ClusterError(
+                            f"a round failed {ROUND_ATTEMPTS} times on the cluster at "
+                            f"{self.spec}: its inputs were lost with the workers holding them "
+                            f"({blocks.why})")
+                    self._cancel(pending)
+                    pending.clear()
+                    try:
+                        self._static = self._scatter(self._static_value)
+                        self._rebase(w_in, w_out, (epoch - 1) * rounds + r)
+                    except (CancelledError, OSError, TimeoutError) as exc:
+                        if not _connection_lost(self.client, exc):
+                            raise
+                        raise self._lost("the connection was lost", epoch, r, position, done,
+                                         w_in, w_out) from None
+                    submitted = (epoch - 1) * rounds + r
+                    continue
+                pending.popleft()
+                failures = 0
+                slices = blocks[0].stats  # in shard order
                 loss = sum(s.loss for s in slices)
                 tr.check_loss(loss, epoch, config)
-                merge_began = time.perf_counter()
-                rows_in = merge(w_in, [(s.rows_in, s.delta_in) for s in slices], self.merge)
-                rows_out = merge(w_out, [(s.rows_out, s.delta_out) for s in slices],
-                                 self.merge)
-                merge_seconds = time.perf_counter() - merge_began
+                apply_began = time.perf_counter()
+                for block in blocks:
+                    add_rows(w_in, block.rows_in, block.delta_in)
+                    add_rows(w_out, block.rows_out, block.delta_out)
+                apply_seconds = time.perf_counter() - apply_began
+                for s in slices:
+                    if s.worker:
+                        self._homes[s.shard] = s.worker
+                words = sum(s.words for s in slices)
                 position.loss += loss
                 position.pairs += sum(s.pairs for s in slices)
                 result.flops += sum(s.flops for s in slices)
-                done += int(sizes.sum())
+                done += int(offsets[:, r + 1].sum() - offsets[:, r].sum())
                 position.round = r + 1  # the model is this round's: a checkpoint goes on
-                merged = time.perf_counter()
-                try:
-                    self._broadcast(w_in, w_out, rows_in, rows_out)
-                except (CancelledError, OSError, TimeoutError) as exc:
-                    if not _connection_lost(self.client, exc):
-                        raise
-                    raise self._lost("the connection was lost", epoch, r, position, done,
-                                     w_in, w_out) from None
+                now = time.perf_counter()
                 self.round_stats.append({
-                    "words": int(sizes.sum()), "seconds": time.perf_counter() - round_began,
+                    "words": words, "seconds": now - last_end,
                     "task_seconds": [s.seconds for s in slices],
                     "kernel_seconds": [s.kernel_seconds for s in slices],
-                    "rows_in": [len(s.rows_in) for s in slices],
-                    "rows_out": [len(s.rows_out) for s in slices],
-                    "union_in": len(rows_in), "union_out": len(rows_out),
-                    "merge_seconds": time.perf_counter() - merged + merge_seconds})
+                    "rows_in": [s.rows_in for s in slices],
+                    "rows_out": [s.rows_out for s in slices],
+                    "union_in": sum(len(b.rows_in) for b in blocks),
+                    "union_out": sum(len(b.rows_out) for b in blocks),
+                    "merge_seconds": [b.seconds for b in blocks],
+                    "apply_seconds": apply_seconds})
+                last_end = now
                 alpha = tr._alpha_at(config, done, total_words)
                 if progress is not None:
                     progress(tr.snapshot(config, position, done, total_words, alpha,
                                          done - first_done, time.perf_counter() - began))
-            tr.check_weights(w_in, w_out, epoch, config)
-            stats = tr.EpochStats(epoch=epoch, words=n_words, pairs=position.pairs, alpha=alpha,
-                                  mean_loss=tr._mean(position.loss, position.pairs),
-                                  seconds=time.perf_counter() - epoch_start,
-                                  trained_words=done - epoch_first_done)
-            result.epochs.append(stats)
-            position = ClusterPosition(epoch=epoch + 1)
-            if on_epoch is not None:
-                on_epoch(stats, w_in, w_out)
+                if position.round < rounds:
+                    continue
+                tr.check_weights(w_in, w_out, epoch, config)
+                stats = tr.EpochStats(epoch=epoch, words=n_words, pairs=position.pairs,
+                                      alpha=alpha,
+                                      mean_loss=tr._mean(position.loss, position.pairs),
+                                      seconds=time.perf_counter() - epoch_start,
+                                      trained_words=done - epoch_first_done)
+                result.epochs.append(stats)
+                position = ClusterPosition(epoch=epoch + 1)
+                epoch_start, epoch_first_done = time.perf_counter(), done
+                if on_epoch is not None:
+                    on_epoch(stats, w_in, w_out)
+        finally:
+            self._cancel(pending)
+            self._submitted = {}
         result.seconds = time.perf_counter() - began
         result.cpu_seconds = time.process_time() - began_cpu
         result.words = done - first_done
@@ -895,80 +1115,111 @@ class ClusterRun:
         return TrainingInterrupted(ClusterPosition(**vars(position)), done, total_words, w_in,
                                    w_out, result)
 
-    def _rebase(self, w_in: np.ndarray, w_out: np.ndarray) -> None:
-        """Broadcast the whole model; later updates are applied to it."""
-        self._base = self._scatter((w_in.copy(), w_out.copy()))
-        self._base_key = self._base.key
-        self._updates: list = []
-        self._update_bytes = 0
+    def _rebase(self, w_in: np.ndarray, w_out: np.ndarray, version: int) -> None:
+        """Broadcast the whole model, after ``version`` rounds: the workers' replicas start
+        again from it (a new generation), and the rounds from ``version`` on are submitted
+        anew."""
+        self._generation = uuid.uuid4().hex[:12]
+        self._base_version = version
+        self._submitted: dict[int, tuple[list | None, list]] = {}
+        self._attempt += 1
+        self._base = self._scatter(_Base(self._generation, version, w_in.copy(), w_out.copy()))
 
-    def _broadcast(self, w_in, w_out, rows_in, rows_out) -> None:
-        """Broadcast a round's merged rows (their new values), or the whole model once the
-        updates since the last whole model add up to more bytes than it."""
-        size = (len(rows_in) + len(rows_out)) * w_in.shape[1] * 4
-        if self._update_bytes + size > w_in.nbytes + w_out.nbytes:
-            self._rebase(w_in, w_out)
-            return
-        update = (rows_in, w_in[rows_in], rows_out, w_out[rows_out])
-        self._updates.append(self._scatter(update))
-        self._update_bytes += size
+    def _submit_round(self, g: int, layout: "_Layout") -> list:
+        """Submit round ``g`` (counted over the run): per shard a training task, per shard and
+        row block a task taking the block out of its result (where it is), and per block a
+        task merging it over the shards. A training task takes the merged blocks of round ``g
+        - 1 - delay`` and, with a delay, the shard's result of round ``g - 1`` (none of the
+        rounds before the last :meth:`_rebase`). Returns the futures of the merged blocks."""
+        epoch, r = divmod(g, self.rounds)
+        epoch += 1
+        offsets = layout.offsets
+        sizes = offsets[:, r + 1] - offsets[:, r]
+        start = (epoch - 1) * layout.n_words + int(offsets[:, r].sum())
+        before = start + np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        shards = len(layout.corpus.shards)
+        _, merged = self._submitted.get(g - 1 - self.delay, (None, []))
+        previous, _ = self._submitted.get(g - 1, (None, None)) if self.delay else (None, None)
+        key = f"{self.id}-{self._train_id}-{epoch}-{r}"
+        try:
+            trained = [self.client.submit(
+                _train_slice, _Job(self.id, k, layout.corpus.shards[k], epoch, r, g,
+                                   int(before[k]), layout.total_words,
+                                   _slice_seed(layout.seed, epoch, r, k), self._generation,
+                                   self.delay, layout.blocks_in, layout.blocks_out),
+                self._static, self._base, previous[k] if previous else None, *merged,
+                key=f"w2v-slice-{key}-{k}-{self._attempt - 1}",
+                workers=[self._home(k)], allow_other_workers=True, retries=RETRIES,
+                pure=False) for k in range(shards)]
+            blocks = [self.client.submit(
+                _merge_block, self.merge,
+                *[self.client.submit(_block, t, j, key=f"w2v-block-{key}-{k}-{j}-"
+                                                       f"{self._attempt - 1}", pure=False)
+                  for k, t in enumerate(trained)],
+                key=f"w2v-merge-{key}-{j}-{self._attempt - 1}", workers=[self._home(j)],
+                allow_other_workers=True, retries=RETRIES, pure=False)
+                for j in range(shards)]
+        except (CancelledError, OSError, TimeoutError) as exc:
+            if _connection_lost(self.client, exc):
+                raise _Lost("the connection was lost") from None
+            raise
+        self._submitted[g] = (trained if self.delay else None, blocks)
+        # Keep only what later rounds take: the results held by older futures are released.
+        for old in [h for h in self._submitted if h < g - self.delay]:
+            del self._submitted[old]
+        if self.delay and g - 1 in self._submitted:
+            self._submitted[g - 1] = (None, self._submitted[g - 1][1])
+        return blocks
 
-    def _round(self, jobs, stop, w_in, w_out) -> list[_Slice]:
-        """Run one round's tasks; their results in shard order. ``w_in``, ``w_out``: the
-        round's model, broadcast again if the copies on the workers were lost."""
+    def _wait(self, futures, stop):
+        """The results of one round's merging tasks, in block order, or a :class:`_Stale`
+        when its data was lost with a worker.
+
+        Raises:
+            _Stopped (Ctrl-C), _Lost (the scheduler), the error of a task that raised after
+            its retries, a task's W2VError.
+        """
         from distributed import wait
 
-        for attempt in range(ROUND_ATTEMPTS):
-            futures = []
+        began = time.monotonic()
+        while True:
+            if stop.requested:
+                raise _Stopped
             try:
-                for job in jobs:
-                    job.base, job.n_updates = self._base_key, len(self._updates)
-                    futures.append(self.client.submit(
-                        _train_slice, job, self._static, self._base, self._updates,
-                        key=f"w2v-slice-{self.id}-{self._train_id}-{job.epoch}-{job.round}-"
-                            f"{job.shard}-{attempt}",
-                        workers=[self._home(job.shard)], allow_other_workers=True,
-                        retries=RETRIES, pure=False))
-            except (CancelledError, OSError, TimeoutError) as exc:
+                wait(futures, timeout=POLL_SECONDS)
+                break
+            except TimeoutError:
+                self._check_scheduler()
+                self._check_time(began, futures)
+            except (CancelledError, OSError) as exc:
                 if _connection_lost(self.client, exc):
                     raise _Lost("the connection was lost") from None
-                raise
-            began = time.monotonic()
-            while True:
-                if stop.requested:
-                    self.client.cancel(futures)
-                    raise _Stopped
-                try:
-                    wait(futures, timeout=POLL_SECONDS)
-                    break
-                except TimeoutError:
-                    self._check_scheduler()
-                    self._check_time(began, futures)
-                except (CancelledError, OSError) as exc:
-                    if _connection_lost(self.client, exc):
-                        raise _Lost("the connection was lost") from None
-                    break  # futures cancelled: their inputs are sent again below
-            failed = [f for f in futures if f.status != "finished"]
-            if not failed:
-                slices = self.client.gather(futures)
-                for job, s in zip(jobs, slices):
-                    if s.worker:
-                        self._homes[job.shard] = s.worker
-                return slices
+                break
+        if any(f.status != "finished" for f in futures):
             self._check_scheduler()
-            errors = [f for f in failed if f.status == "error"]
-            if errors:
-                errors[0].result()  # raises the task's exception here
-            # The inputs were lost with the workers holding them: send them again.
-            try:
-                self._static = self._scatter(self._static_value)
-                self._rebase(w_in, w_out)
-            except (CancelledError, OSError, TimeoutError) as exc:
-                if _connection_lost(self.client, exc):
-                    raise _Lost("the connection was lost") from None
-                raise
-        raise ClusterError(f"a round failed {ROUND_ATTEMPTS} times on the cluster at "
-                           f"{self.spec}: its inputs were lost with the workers holding them")
+            for f in futures:
+                if f.status == "error":
+                    f.result()  # raises the task's exception here
+            return _Stale("a task's inputs were lost")
+        try:
+            blocks = self.client.gather(futures)
+        except (CancelledError, OSError) as exc:
+            if _connection_lost(self.client, exc):
+                raise _Lost("the connection was lost") from None
+            return _Stale("a result was lost")
+        for b in blocks:
+            if isinstance(b, _Failed):
+                raise b.error
+            if not isinstance(b, _Merged):
+                return b
+        return blocks
+
+    def _cancel(self, pending) -> None:
+        try:
+            if self.client.status == "running":
+                self.client.cancel([f for _, futures in pending for f in futures])
+        except Exception:  # noqa: BLE001 - clean-up of a cluster that may be gone
+            pass
 
     def _scatter(self, value):
         """One future for ``value``, held by every worker (a tuple stays one value)."""
@@ -1056,6 +1307,25 @@ def _connection_lost(client, exc: BaseException) -> bool:
     """Whether ``exc``, raised while waiting on futures, means the scheduler is gone."""
     return client.status != "running" or "connection-lost" in str(exc) \
         or isinstance(exc, OSError)
+
+
+@dataclass
+class _Layout:
+    """What the client needs to submit any round of a training."""
+
+    corpus: ClusterCorpus
+    offsets: np.ndarray   # (shards, rounds + 1) token offsets of the slices
+    n_words: int
+    total_words: int
+    seed: int
+    blocks_in: np.ndarray
+    blocks_out: np.ndarray
+
+
+def _block_bounds(rows: int, blocks: int) -> np.ndarray:
+    """int64 ``blocks + 1`` bounds cutting ``rows`` row ids into contiguous blocks of about
+    equal size (each merged by one task)."""
+    return np.linspace(0, rows, blocks + 1).round().astype(np.int64)
 
 
 class _Stopped(Exception):
