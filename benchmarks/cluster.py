@@ -13,8 +13,13 @@ restrict_vocab 30000, WordSim353 Spearman):
   reading and the kernel loading are timed apart). Target: local:2 >= 0.85x one process.
 - ``merge``: the merge rules (sum, mean) at 2 and 4 shards (4 shards on the same 2 workers:
   what 4 workers' rounds do to quality), seeds 1..repeats at 2 shards, seed 1 at 4.
-- ``scale``: from the rounds measured in ``overhead`` (per-round compute time per worker,
-  rows each worker changed, the client's merge time) and a Zipf model of a 1B-token corpus,
+- ``size``: the overhead against corpus size: text8_head repeated 1, 4 and 16 times (the same
+  vocabulary, slices 1, 4 and 16 times longer; 1 epoch), one process against ``local:2``.
+- ``delay``: ``local:2`` with each shard training on while the last round merges (``delay=1``)
+  against synchronous rounds: quality and words/s.
+- ``scale``: a model of a 1B-token corpus (Heaps' and Zipf's laws fitted on text8_head): one
+  worker's round timed here with the cluster's own task code on a model of that vocabulary,
+  the per-round scheduling cost measured in ``overhead``, and the bytes each worker moves;
   predicted words/s and efficiency at 4, 16 and 64 workers on a 10 Gb/s network. Each
   column's assumption is printed with the table.
 
@@ -60,7 +65,7 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def run_local(path: Path, seeds: list[int]) -> list[dict]:
+def run_local(path: Path, seeds: list[int], epochs: int = 5, score: bool = True) -> list[dict]:
     """One process, 2 threads: quality and training words/s per seed."""
     from w2vcli.corpus import read_corpus
     from w2vcli.tokenize import make_tokenizer
@@ -70,8 +75,9 @@ def run_local(path: Path, seeds: list[int]) -> list[dict]:
     kernel, _ = load_kernel(TrainConfig(threads=2))
     rows = []
     for seed in seeds:
-        result = train(vocab, corpus, TrainConfig(threads=2, seed=seed), batch_kernel=kernel)
-        analogy, ws = _score(vocab, result.w_in)
+        result = train(vocab, corpus, TrainConfig(threads=2, seed=seed, epochs=epochs),
+                       batch_kernel=kernel)
+        analogy, ws = _score(vocab, result.w_in) if score else (math.nan, math.nan)
         rows.append({"seed": seed, "analogy": analogy, "ws353": ws,
                      "seconds": result.seconds, "words_per_sec": result.words_per_sec})
         print(f"  one process, 2 threads, seed {seed}: analogy {analogy:.4f}, WS353 {ws:.4f}, "
@@ -81,7 +87,8 @@ def run_local(path: Path, seeds: list[int]) -> list[dict]:
 
 
 def run_cluster(path: Path, seeds: list[int], shards: int = 2, merge: str | None = None,
-                keep_rounds: bool = False) -> list[dict]:
+                keep_rounds: bool = False, delay: int | None = None, epochs: int = 5,
+                score: bool = True) -> list[dict]:
     """``local:2`` with 1 thread per worker (``shards`` shards): quality, training words/s and
     the rounds' measurements per seed."""
     from w2vcli.cluster import ClusterRun
@@ -90,7 +97,8 @@ def run_cluster(path: Path, seeds: list[int], shards: int = 2, merge: str | None
 
     began = time.perf_counter()
     rows = []
-    with ClusterRun("local:2", threads=1, layout={"shards": shards}, merge=merge) as run:
+    with ClusterRun("local:2", threads=1, layout={"shards": shards}, merge=merge,
+                    delay=delay) as run:
         started = time.perf_counter() - began
         vocab, corpus = run.read_corpus([path], make_tokenizer("words"), 5)
         read = time.perf_counter() - began - started
@@ -98,12 +106,13 @@ def run_cluster(path: Path, seeds: list[int], shards: int = 2, merge: str | None
         for seed in seeds:
             run.round_stats = []
             try:
-                result = run.train(vocab, corpus, TrainConfig(threads=1, seed=seed))
+                result = run.train(vocab, corpus, TrainConfig(threads=1, seed=seed,
+                                                              epochs=epochs))
             except Exception as exc:  # noqa: BLE001 - a diverged rule is a result here
                 rows.append({"seed": seed, "error": str(exc).split(";")[0]})
                 print(f"  local:2, {shards} shards, {run.merge}, seed {seed}: {rows[-1]['error']}")
                 continue
-            analogy, ws = _score(vocab, result.w_in)
+            analogy, ws = _score(vocab, result.w_in) if score else (math.nan, math.nan)
             row = {"seed": seed, "analogy": analogy, "ws353": ws, "seconds": result.seconds,
                    "words_per_sec": result.words_per_sec, "rounds": len(run.round_stats),
                    "merge": run.merge, "shards": len(corpus.shards),
@@ -115,7 +124,8 @@ def run_cluster(path: Path, seeds: list[int], shards: int = 2, merge: str | None
                 row["tokens"] = len(corpus)
                 row["counts"] = vocab.counts.tolist()
             rows.append(row)
-            print(f"  local:2, {len(corpus.shards)} shards, merge {run.merge}, seed {seed}: "
+            print(f"  local:2, {len(corpus.shards)} shards, merge {run.merge}, delay {run.delay}, "
+                  f"seed {seed}: "
                   f"analogy {analogy:.4f}, WS353 {ws:.4f}, {result.words_per_sec:,.0f} words/s, "
                   f"{len(run.round_stats)} rounds, final loss {row['final_loss']:.4f} "
                   f"(load {_load()})", flush=True)
@@ -177,9 +187,123 @@ def _touched(freq, w: float, sample: float = 1e-3, negative: int = 5, combine: i
     return rows_in, rows_out
 
 
+class _SyntheticSlices:
+    """Stands in for an encoded shard in :func:`measure_big_round`: round ``r``'s sentences
+    are ``ids[r]``, cut every 1,000 tokens (word2vec.c's sentence length)."""
+
+    def __init__(self, ids: list, sentences: int) -> None:
+        self.ids = ids
+        self.sentences = sentences
+
+    def read_batch(self, lo: int, hi: int):
+        import numpy as np
+
+        ids = self.ids[lo // self.sentences]
+        return ids, np.arange(1000, len(ids) + 1, 1000, dtype=np.int64), 0
+
+    def close(self) -> None:
+        self.ids = []
+
+
+def measure_big_round(vocab_size: int, s: float, f1: float, slice_words: int,
+                      dim: int = 100, shards: int = 2) -> dict:
+    """One worker's round of the cluster's own task code, timed in this process (1 thread) on
+    a model of ``vocab_size`` words whose frequencies follow the Zipf law ``f_i = f1 /
+    i**s``: ``shards`` slices of ``slice_words`` token ids drawn from that law train round 0
+    from the initial model (:func:`w2vcli.cluster._train_slice`), their row blocks are merged
+    (:func:`w2vcli.cluster._merge_block`), and shard 0 trains round 1 from the merged model.
+
+    Returns:
+        ``kernel_rate`` (words/s), ``bookkeeping_s`` (round 1's task outside its kernel:
+        adding the merged blocks, copying, finding the changed rows and their deltas),
+        ``merge_s_per_gb`` (per GB of bfloat16 deltas into a block), ``apply_s_per_gb`` (the
+        client adding merged blocks to its model), ``rows_in`` / ``rows_out`` (rows shard 0's
+        round-1 slice changed), ``merge_s_at`` (per worker count W of :data:`WORKERS`, the
+        seconds of one block's merge: W parts, the two slices' deltas in turn, cut to one
+        block of V/W rows).
+    """
+    import numpy as np
+
+    from w2vcli import cluster as cl
+    from w2vcli._rows import add_rows
+    from w2vcli.training import TrainConfig, init_weights, load_kernel, output_tables
+    from w2vcli.vocab import Vocab
+
+    p = f1 / np.arange(1, vocab_size + 1, dtype=np.float64) ** s
+    p /= p.sum()
+    counts = np.maximum(5, np.round(p * BIG_CORPUS)).astype(np.int64)
+    vocab = Vocab([f"w{i}" for i in range(vocab_size)], counts)
+    config = TrainConfig(threads=1, dim=dim)
+    load_kernel(config)
+    cl._warm_rows(shards)
+    w_in, w_out = init_weights(vocab_size, dim, 1, config.output_rows(vocab_size))
+    static = cl._Static(vocab, ("words",), 1000, 1, 2, config, output_tables(vocab, config),
+                        vocab.keep_probabilities(config.sample))
+    cdf = np.cumsum(p)
+    rng = np.random.default_rng(0)
+    sentences = slice_words // 1000
+    run = f"bench-{os.getpid()}"
+    state = cl._run_state(run)
+    for k in range(shards):
+        ids = [np.minimum(np.searchsorted(cdf, rng.random(sentences * 1000)),
+                          vocab_size - 1).astype(np.int32) for _ in range(2)]
+        cuts = np.array([0, sentences, 2 * sentences])
+        state.shards[k] = (_SyntheticSlices(ids, sentences),
+                           cl._Shard(2 * sentences * 1000, 2 * sentences, 0, "", cuts,
+                                     cuts * 1000))
+    base = cl._Base("bench", 0, w_in, w_out)
+    blocks_in = cl._block_bounds(len(w_in), shards)
+    blocks_out = cl._block_bounds(len(w_out), shards)
+
+    def job(k: int, r: int):
+        return cl._Job(run, k, [], 1, r, r, (r * shards + k) * sentences * 1000,
+                       10 * shards * sentences * 1000, cl._slice_seed(1, 1, r, k), "bench",
+                       0, blocks_in, blocks_out)
+
+    try:
+        first = [cl._train_slice(job(k, 0), static, base, None) for k in range(shards)]
+        merged = [cl._merge_block("sum", *[cl._block(t, j) for t in first])
+                  for j in range(shards)]
+        second = cl._train_slice(job(0, 1), static, base, None, *merged)
+    finally:
+        cl._forget(run)
+    # A block's merge with W workers: W parts (the two slices' deltas in turn) of the rows of
+    # one block of V/W rows, so about one worker's changed rows in all.
+    merge_at = {}
+    rows_all = [(np.concatenate([p[0] for p in t.parts]), np.concatenate([p[1] for p in t.parts]),
+                 np.concatenate([p[2] for p in t.parts]), np.concatenate([p[3] for p in t.parts]))
+                for t in first]
+    for workers in WORKERS:
+        lo, hi_in, hi_out = 0, len(w_in) // workers, len(w_out) // workers
+        parts = []
+        for k in range(workers):
+            r_in, d_in, r_out, d_out = rows_all[k % len(rows_all)]
+            a, b = np.searchsorted(r_in, [lo, hi_in])
+            c, d = np.searchsorted(r_out, [lo, hi_out])
+            parts.append(((r_in[a:b], d_in[a:b], r_out[c:d], d_out[c:d]), None))
+        cl._warm_rows(workers)
+        merge_at[workers] = cl._merge_block("sum", *parts).seconds
+    merged_in = sum((len(part[0]) + len(part[2])) * dim * 2 for t in first
+                    for part in t.parts)
+    union = sum((len(m.rows_in) + len(m.rows_out)) * dim * 2 for m in merged)
+    began = time.perf_counter()
+    for m in merged:
+        add_rows(w_in, m.rows_in, m.delta_in)
+        add_rows(w_out, m.rows_out, m.delta_out)
+    apply = time.perf_counter() - began
+    st = second.stats
+    return {"kernel_rate": st.words / st.kernel_seconds,
+            "bookkeeping_s": st.seconds - st.kernel_seconds,
+            "merge_s_per_gb": sum(m.seconds for m in merged) / merged_in * 1e9,
+            "apply_s_per_gb": apply / union * 1e9,
+            "rows_in": st.rows_in, "rows_out": st.rows_out, "slice_words": st.words,
+            "merge_s_at": merge_at}
+
+
 def scale_model(rows: list[dict], dim: int = 100) -> dict:
     """Predict words/s and efficiency at :data:`WORKERS` workers for a :data:`BIG_CORPUS`-token
-    corpus from the rounds measured on text8_head (see the module docstring)."""
+    corpus from the rounds measured on text8_head and a kernel timed on the large model (see
+    the module docstring and :func:`print_scale`)."""
     import numpy as np
 
     from w2vcli.cluster import ROUND_WORDS, ROUNDS_PER_EPOCH
@@ -187,24 +311,19 @@ def scale_model(rows: list[dict], dim: int = 100) -> dict:
     stats = [r for row in rows for r in row["round_stats"]]
     tokens = rows[0]["tokens"]
     counts = np.asarray(rows[0]["counts"], dtype=np.float64)
-    # Measured per slice: the kernel's words/s, and the rest of the task (copying the model,
-    # finding the changed rows) per byte of the model.
-    slice_words = [r["words"] / len(r["task_seconds"]) for r in stats]
-    model_small = 2 * len(counts) * dim * 4
-    rate = statistics.median(w / k for r in stats for w, k in
-                             zip([r["words"] / len(r["kernel_seconds"])] * 2,
-                                 r["kernel_seconds"]) if k > 0)
-    bookkeeping = statistics.median((t - k) / model_small for r in stats
-                                    for t, k in zip(r["task_seconds"], r["kernel_seconds"]))
+    shards = len(stats[0]["task_seconds"])
+    slice_words = [r["words"] / shards for r in stats]
+    wire = 2  # bytes per value of a delta (bfloat16)
+    small_rate = statistics.median(w / k for r in stats for w, k in
+                                   zip([r["words"] / shards] * shards, r["kernel_seconds"])
+                                   if k > 0)
+    # The per-round cost of scheduling and localhost transfers, measured in the cluster run.
+    fixed = statistics.median(r["seconds"] - max(r["task_seconds"]) - max(r["merge_seconds"])
+                              for r in stats)
     measured_in = statistics.median(statistics.mean(r["rows_in"]) for r in stats)
     measured_out = statistics.median(statistics.mean(r["rows_out"]) for r in stats)
     w_small = statistics.median(slice_words)
     predicted_in, predicted_out = _touched(counts / counts.sum(), w_small)
-    # Merge on the client, seconds per byte merged (measured with 2 workers).
-    merge_rate = statistics.median(
-        r["merge_seconds"] / ((sum(r["rows_in"]) + sum(r["rows_out"])) * dim * 4) for r in stats)
-    overhead = statistics.median(r["seconds"] - max(r["task_seconds"]) - r["merge_seconds"]
-                                 for r in stats)
     _, f1 = _zipf_fit(counts)
     # The 1B-token vocabulary from Heaps' law fitted on text8_head's prefixes; the Zipf
     # exponent of its frequencies then such that exactly those words reach min-count 5.
@@ -214,87 +333,115 @@ def scale_model(rows: list[dict], dim: int = 100) -> dict:
     ranks = np.arange(1, vocab_big + 1, dtype=np.float64)
     freq_big = f1 / ranks**s
     freq_big /= freq_big.sum() / min(1.0, freq_big.sum())
+    # One worker's round timed on the 1B-token model, at the 16-worker slice.
+    at = 16
+    big_slice = BIG_CORPUS / at / max(ROUNDS_PER_EPOCH, math.ceil(BIG_CORPUS / at / ROUND_WORDS))
+    big = measure_big_round(vocab_big, s, f1, int(big_slice), dim)
+    rate, bookkeeping = big["kernel_rate"], big["bookkeeping_s"]
+    merge_rate, apply_rate = big["merge_s_per_gb"] / 1e9, big["apply_s_per_gb"] / 1e9
+    check_in, check_out = _touched(freq_big, big["slice_words"])
     table = []
     for workers in WORKERS:
         per_worker = BIG_CORPUS / workers
         rounds = max(ROUNDS_PER_EPOCH, math.ceil(per_worker / ROUND_WORDS))
         w = per_worker / rounds
         rows_in, rows_out = _touched(freq_big, w)
-        compute = w / rate
-        tasks = compute + 2 * vocab_big * dim * 4 * bookkeeping
-        gather = (rows_in + rows_out) * dim * 4 * workers  # the issue's merged bytes
         union_in = float(vocab_big * (1 - (1 - rows_in / vocab_big) ** workers))
         union_out = float(vocab_big * (1 - (1 - rows_out / vocab_big) ** workers))
-        # The broadcast: the merged rows' new values to every worker, or the whole model
-        # when that is smaller.
-        broadcast = min(union_in + union_out, 2 * vocab_big) * dim * 4 * workers
-        network = (gather + broadcast) / NETWORK
-        merge = gather * merge_rate
-        round_time = tasks + network + merge + overhead
-        tree = 2 * math.ceil(math.log2(workers)) * (rows_in + rows_out) * dim * 4 / NETWORK
+        compute = w / rate
+        tasks = compute + bookkeeping
+        own = (rows_in + rows_out) * dim * wire      # one worker's deltas
+        merged = (union_in + union_out) * dim * wire  # all the merged blocks
+        # Reduce-scatter: a worker sends the blocks of its deltas that others merge and
+        # receives the parts of its own block; all-gather: it receives the other blocks and
+        # sends its block to every other worker and to the client. Each link full duplex.
+        share = (workers - 1) / workers
+        scatter = own * share / NETWORK
+        gather = max(merged * share, merged / workers * workers) / NETWORK
+        merge = big["merge_s_at"][workers]  # its block's parts from all W workers (timed)
+        round_time = tasks + scatter + merge + gather + fixed
+        # With a delay of one round (and a second Dask thread per worker for the merging
+        # tasks), the traffic and the merge overlap the next round's training.
+        overlapped = tasks + fixed + max(0.0, scatter + merge + gather - compute)
+        client = merged / NETWORK + merged * apply_rate
         table.append({
             "workers": workers, "rounds_per_epoch": rounds, "slice_words": w,
             "compute_s": compute, "rows_in": rows_in, "rows_out": rows_out,
-            "merged_gb": gather / 1e9, "broadcast_gb": broadcast / 1e9, "network_s": network,
-            "merge_s": merge, "round_s": round_time,
-            "words_per_sec": workers * w / round_time,
-            "efficiency": compute / round_time,
-            "efficiency_tree": compute / (tasks + tree + overhead)})
-    return {"worker_rate": rate, "bookkeeping_s_per_gb": bookkeeping * 1e9,
+            "sent_gb": (own * share + merged) / 1e9, "network_s": scatter + gather,
+            "merge_s": merge, "round_s": round_time, "client_s": client,
+            "words_per_sec": workers * w / round_time, "efficiency": compute / round_time,
+            "efficiency_delay": compute / overlapped})
+    return {"worker_rate": rate, "small_rate": small_rate, "bookkeeping_s": bookkeeping,
+            "big": big, "big_workers": at, "big_rows_predicted": (check_in, check_out),
             "slice_words_measured": w_small,
             "rows_in_measured": measured_in, "rows_out_measured": measured_out,
             "rows_in_predicted": predicted_in, "rows_out_predicted": predicted_out,
             "vocab_measured": len(counts), "tokens_measured": tokens,
-            "zipf_s": s, "zipf_f1": f1, "vocab_1b": vocab_big, "heaps_beta": beta, "merge_s_per_gb": merge_rate * 1e9,
-            "round_overhead_s": overhead, "dim": dim, "table": table}
+            "zipf_s": s, "zipf_f1": f1, "vocab_1b": vocab_big, "heaps_beta": beta,
+            "merge_s_per_gb": merge_rate * 1e9, "apply_s_per_gb": apply_rate * 1e9,
+            "round_overhead_s": fixed, "dim": dim, "table": table}
 
 
 def print_scale(model: dict) -> None:
     m = model
-    print(f"\nScale model: a {BIG_CORPUS:,}-token corpus, dim {m['dim']}, 10 Gb/s network")
-    print(f"- per-round compute: a worker's kernel trains {m['worker_rate']:,.0f} words/s "
-          "(measured: 1 thread per worker, median over slices; a model past the caches would "
-          f"be slower, which raises efficiency), plus {m['bookkeeping_s_per_gb']:.2f} s per GB "
-          "of model to copy it and find the changed rows (measured)")
+    print(f"\nScale model: a {BIG_CORPUS:,}-token corpus, dim {m['dim']}, 10 Gb/s network, "
+          "1 thread per worker")
     print(f"- vocabulary at 1B tokens: {m['vocab_1b']:,} words at min-count 5 (Heaps' law "
-          f"V ~ n^{m['heaps_beta']:.2f}, fitted on prefixes of text8_head)")
-    print(f"- rows changed per worker per round: expected from Zipf frequencies (the first "
-          f"word's as in text8_head, exponent {m['zipf_s']:.3f} so that the vocabulary above "
-          "reaches min-count 5), with subsampling and noise draws; the same formula checked on "
-          f"text8_head's own counts at "
-          f"{m['slice_words_measured']:,.0f} words per slice: predicted "
+          f"V ~ n^{m['heaps_beta']:.2f}, fitted on prefixes of text8_head); frequencies a Zipf "
+          f"law with text8_head's first-word frequency and exponent {m['zipf_s']:.3f}, which "
+          "gives that vocabulary")
+    big = m["big"]
+    print(f"- one worker's round, timed here (1 thread) with the cluster's own task code on a "
+          f"model of that vocabulary, {big['slice_words']:,} Zipf-drawn words per slice (the "
+          f"{m['big_workers']}-worker slice), 2 shards: the kernel trains "
+          f"{m['worker_rate']:,.0f} words/s ({m['small_rate']:,.0f} on text8_head's model in "
+          f"the cluster run); the task's work outside the kernel (adding the merged blocks, "
+          f"copying, finding the changed rows and their deltas) takes "
+          f"{m['bookkeeping_s']:.2f} s a round, counted for every worker count")
+    print(f"- rows changed per worker per round: expected from the Zipf frequencies with "
+          "subsampling and noise draws; checked at two sizes: on text8_head's own counts at "
+          f"{m['slice_words_measured']:,.0f} words per slice it predicts "
           f"{m['rows_in_predicted']:,.0f} / {m['rows_out_predicted']:,.0f} rows of w_in / "
           f"w_out of {m['vocab_measured']:,}, measured {m['rows_in_measured']:,.0f} / "
-          f"{m['rows_out_measured']:,.0f}")
+          f"{m['rows_out_measured']:,.0f}; on the timed round, predicted "
+          f"{m['big_rows_predicted'][0]:,.0f} / {m['big_rows_predicted'][1]:,.0f}, measured "
+          f"{big['rows_in']:,} / {big['rows_out']:,}")
     print("- rounds: a fifth of an epoch each, slices of at most 10M words (the defaults)")
-    print("- merged bytes = rows changed x dim x 4 bytes x 2 matrices x workers, into the client;"
-          " broadcast = the merged rows' new values (or the whole model, if smaller) to every "
-          "worker, out of the client: both through the client's one 10 Gb/s link")
-    print(f"- client merge: {m['merge_s_per_gb']:.2f} s per GB merged (measured); fixed "
-          f"per-round cost {m['round_overhead_s'] * 1000:.0f} ms (measured on one machine, "
-          "scheduling and localhost transfers)")
-    print("- efficiency = kernel time / round time (one worker's share of a perfect speed-up);"
-          " words/s = workers x slice words / round time")
-    print("- tree: the same with the deltas reduced and the merged rows sent along a binary "
-          "tree of workers (2 log2(workers) transfers of one worker's rows): not implemented\n")
-    head = ("| workers | rounds/epoch | words per slice | compute s | rows changed (in / out) "
-            "| merged GB | broadcast GB | network s | round s | words/s | efficiency | "
-            "efficiency, tree |")
-    print(head)
-    print("|" + " ---: |" * 12)
+    print("- network s: per worker, bfloat16 deltas (2 bytes a value): the reduce-scatter "
+          "sends the parts of its changed rows that other workers merge ((W-1)/W of them) and "
+          "the all-gather receives the merged blocks of the others ((W-1)/W of the union of "
+          "all workers' changed rows) and sends its own block to the other workers and the "
+          "client; every link full duplex, so a worker's traffic does not grow with W")
+    print("- merge s: a block's merging task with W workers' parts, timed on the round's "
+          "deltas cut to one block of V/W rows (W parts: about one worker's changed rows in "
+          "all); a fixed "
+          f"{m['round_overhead_s'] * 1000:.0f} ms per round (measured here: scheduling and "
+          "localhost transfers on 2 shared cores)")
+    print(f"- client s: the client receiving the merged blocks and adding them to its model "
+          f"({m['apply_s_per_gb']:.2f} s per GB, measured on the timed round), while the workers train the next "
+          "round: it keeps up while it is below round s")
+    print("- efficiency = compute s / round s (one worker's share of a perfect speed-up); "
+          "words/s = workers x words per slice / round s; efficiency, delay 1: the same with "
+          "the traffic and the merge overlapping the training (delay=1, a second Dask thread per "
+          "worker for the merging tasks), so that a round costs the task and the fixed cost, "
+          "plus whatever of the traffic and the merge the kernel does not cover\n")
+    print("| workers | rounds/epoch | words per slice | compute s | rows changed (in / out) "
+          "| GB sent per worker | network s | merge s | round s | client s | words/s | "
+          "efficiency | efficiency, delay 1 |")
+    print("|" + " ---: |" * 13)
     for r in m["table"]:
         print(f"| {r['workers']} | {r['rounds_per_epoch']} | {r['slice_words']:,.0f} | "
               f"{r['compute_s']:.1f} | {r['rows_in']:,.0f} / {r['rows_out']:,.0f} | "
-              f"{r['merged_gb']:.1f} | {r['broadcast_gb']:.1f} | {r['network_s']:.1f} | "
-              f"{r['round_s']:.1f} | {r['words_per_sec']:,.0f} | {100 * r['efficiency']:.0f}% | "
-              f"{100 * r['efficiency_tree']:.0f}% |")
+              f"{r['sent_gb']:.2f} | {r['network_s']:.2f} | {r['merge_s']:.2f} | "
+              f"{r['round_s']:.1f} | {r['client_s']:.1f} | {r['words_per_sec']:,.0f} | "
+              f"{100 * r['efficiency']:.0f}% | {100 * r['efficiency_delay']:.0f}% |")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Cluster training: quality, overhead, merge, scale.")
     p.add_argument("--corpus", default=DEFAULT_CORPUS)
     p.add_argument("--repeats", type=int, default=3, help="seeds 1..N (default 3)")
-    p.add_argument("--parts", default="quality,overhead,merge,scale")
+    p.add_argument("--parts", default="quality,overhead,merge,delay,size,scale")
     args = p.parse_args(argv)
     parts = set(args.parts.split(","))
     seeds = list(range(1, args.repeats + 1))
@@ -348,6 +495,41 @@ def main(argv: list[str] | None = None) -> int:
                       f"{_median(ok, 'ws353'):.4f} | {_median(ok, 'final_loss'):.4g} | "
                       f"{len(ok)} of {len(rows)}"
                       + (f"; {failed[0]}" if failed else "") + " |")
+        if "delay" in parts:
+            print("\nDelay (text8_head, 5 epochs, local:2):")
+            rows = {d: run_cluster(path, seeds, delay=d) for d in (0, 1)}
+            out["delay"] = rows
+            print("\n| delay | analogy | WS353 rho | training words/s |")
+            print("| ---: | ---: | ---: | ---: |")
+            for d, r in rows.items():
+                print(f"| {d} | {_median(r, 'analogy'):.4f} | {_median(r, 'ws353'):.4f} | "
+                      f"{_median(r, 'words_per_sec'):,.0f} |")
+        if "size" in parts:
+            print("\nOverhead against corpus size (text8_head repeated, 1 epoch):")
+            out["size"] = []
+            text = path.read_bytes()
+            for times in (1, 4, 16):
+                big = tmp / f"text8_head_x{times}.txt"
+                with open(big, "wb") as fh:
+                    for _ in range(times):
+                        fh.write(text)
+                        fh.write(b"\n")
+                local = run_local(big, seeds, epochs=1, score=False)
+                cluster = run_cluster(big, seeds, epochs=1, score=False, keep_rounds=True)
+                row = {"times": times, "local": _median(local, "words_per_sec"),
+                       "cluster": _median(cluster, "words_per_sec"),
+                       "slice_words": statistics.median(
+                           r["words"] / len(r["task_seconds"])
+                           for r in cluster[0]["round_stats"])}
+                out["size"].append(row)
+                big.unlink()
+            print("\n| corpus | tokens per slice | one process words/s | local:2 words/s | "
+                  "ratio |")
+            print("| --- | ---: | ---: | ---: | ---: |")
+            for row in out["size"]:
+                print(f"| text8_head x{row['times']} | "
+                      f"{row['slice_words']:,.0f} | {row['local']:,.0f} | "
+                      f"{row['cluster']:,.0f} | {row['cluster'] / row['local']:.2f}x |")
         if "scale" in parts and "cluster" in out:
             model = scale_model(out["cluster"])
             out["scale"] = model

@@ -16,29 +16,20 @@ from numba import njit
 
 
 @njit(nogil=True, cache=True)
-def changed_rows(new: np.ndarray, old: np.ndarray, among: np.ndarray) -> np.ndarray:
-    """int64: the ids of ``among`` (int64, sorted) whose rows differ between the float32
-    matrices ``new`` and ``old`` (a NaN differs from everything)."""
-    out = np.empty(len(among), dtype=np.int64)
-    n = 0
-    dim = new.shape[1]
-    for i in range(len(among)):
-        r = among[i]
-        for j in range(dim):
-            if not new[r, j] == old[r, j]:
-                out[n] = r
-                n += 1
-                break
-    return out[:n]
-
-
-@njit(nogil=True, cache=True)
 def distinct_ids(ids: np.ndarray, rows: int) -> np.ndarray:
     """int64, sorted: the distinct values of ``ids`` (ints in ``[0, rows)``)."""
     seen = np.zeros(rows, dtype=np.bool_)
     for i in range(len(ids)):
         seen[ids[i]] = True
     return np.flatnonzero(seen).astype(np.int64)
+
+
+@njit(nogil=True, cache=True)
+def copy_rows(dst: np.ndarray, src: np.ndarray, rows: np.ndarray) -> None:
+    """``dst[rows] = src[rows]`` (float32 matrices, int64 ids)."""
+    for i in range(len(rows)):
+        r = rows[i]
+        dst[r] = src[r]
 
 
 @njit(nogil=True, cache=True)
@@ -64,16 +55,10 @@ def _float32(bits16: np.ndarray, out: np.ndarray) -> None:
 
 
 @njit(nogil=True, cache=True)
-def row_deltas(new: np.ndarray, old: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """uint16 ``(len(rows), d)``: ``new[rows] - old[rows]`` (float32 matrices) in bfloat16."""
-    dim = new.shape[1]
-    out = np.empty((len(rows), dim), dtype=np.uint16)
-    row = np.empty(dim, dtype=np.float32)
-    for i in range(len(rows)):
-        r = rows[i]
-        for j in range(dim):
-            row[j] = new[r, j] - old[r, j]
-        _bfloat16(row, out[i])
+def _to_bfloat16(a: np.ndarray) -> np.ndarray:
+    out = np.empty(a.shape, dtype=np.uint16)
+    for i in range(len(a)):
+        _bfloat16(a[i], out[i])
     return out
 
 
@@ -98,41 +83,70 @@ def merge_rows(parts_rows, parts_delta, lo: int, hi: int, mean: bool):
     ``(rows, delta)``: the int64 sorted ids of the rows any part changed and their merged
     delta, bfloat16 ``(len(rows), d)``."""
     dim = parts_delta[0].shape[1]
-    dense = np.zeros((hi - lo, dim), dtype=np.float32)
-    counts = np.zeros(hi - lo, dtype=np.int32)
+    at = np.full(hi - lo, -1, dtype=np.int64)  # a row's place among the merged rows
+    for p in range(len(parts_rows)):
+        rows = parts_rows[p]
+        for i in range(len(rows)):
+            at[rows[i] - lo] = 0
+    n = 0
+    for r in range(hi - lo):
+        if at[r] == 0:
+            at[r] = n
+            n += 1
+    out_rows = np.empty(n, dtype=np.int64)
+    for r in range(hi - lo):
+        if at[r] >= 0:
+            out_rows[at[r]] = r + lo
+    total = np.zeros((n, dim), dtype=np.float32)
+    counts = np.zeros(n, dtype=np.int32)
     row = np.empty(dim, dtype=np.float32)
     for p in range(len(parts_rows)):
         rows = parts_rows[p]
         delta = parts_delta[p]
         for i in range(len(rows)):
-            r = rows[i] - lo
-            counts[r] += 1
+            k = at[rows[i] - lo]
+            counts[k] += 1
             _float32(delta[i], row)
             for j in range(dim):
-                dense[r, j] += row[j]
-    n = 0
-    for r in range(hi - lo):
-        if counts[r] > 0:
-            n += 1
-    out_rows = np.empty(n, dtype=np.int64)
+                total[k, j] += row[j]
     out = np.empty((n, dim), dtype=np.uint16)
-    n = 0
-    for r in range(hi - lo):
-        if counts[r] > 0:
-            out_rows[n] = r + lo
-            if mean and counts[r] > 1:
-                scale = np.float32(1.0) / np.float32(counts[r])
-                for j in range(dim):
-                    dense[r, j] *= scale
-            _bfloat16(dense[r], out[n])
-            n += 1
+    for k in range(n):
+        if mean and counts[k] > 1:
+            scale = np.float32(1.0) / np.float32(counts[k])
+            for j in range(dim):
+                total[k, j] *= scale
+        _bfloat16(total[k], out[k])
     return out_rows, out
+
+
+@njit(nogil=True, cache=True)
+def changed_deltas(new: np.ndarray, old: np.ndarray, among: np.ndarray):
+    """The rows of ``among`` (int64, sorted) that differ between the float32 matrices ``new``
+    and ``old`` (a NaN differs from everything), and ``new - old`` there in bfloat16: ``(rows
+    int64, deltas uint16 (len(rows), d))``, in one pass over the rows."""
+    dim = new.shape[1]
+    rows = np.empty(len(among), dtype=np.int64)
+    out = np.empty((len(among), dim), dtype=np.uint16)
+    row = np.empty(dim, dtype=np.float32)
+    n = 0
+    for i in range(len(among)):
+        r = among[i]
+        changed = False
+        for j in range(dim):
+            a = new[r, j]
+            b = old[r, j]
+            row[j] = a - b
+            changed |= not a == b
+        if changed:
+            rows[n] = r
+            _bfloat16(row, out[n])
+            n += 1
+    return rows[:n], out[:n]
 
 
 def to_bfloat16(a: np.ndarray) -> np.ndarray:
     """float32 ``(n, d)`` -> bfloat16 bits, uint16 ``(n, d)`` (rounded to nearest even)."""
-    a = np.ascontiguousarray(a, dtype=np.float32)
-    return row_deltas(a, np.zeros_like(a), np.arange(len(a), dtype=np.int64))
+    return _to_bfloat16(np.ascontiguousarray(a, dtype=np.float32))
 
 
 def from_bfloat16(bits: np.ndarray) -> np.ndarray:

@@ -433,13 +433,15 @@ class _RunState:
                 self.shards[index] = _encode(pieces, static)
             return self.shards[index]
 
-    def model(self, base: _Base, version: int, merged: tuple, shard: int):
+    def model(self, base: _Base, version: int, merged: tuple, shard: int,
+              rows_in: np.ndarray | None = None):
         """The replica at ``version`` rounds and a copy of it for ``shard`` to train (the
-        shard's buffers, reused from round to round): ``(w_in, w_out, copy_in, copy_out)``.
-        The replica is started from ``base`` if it is of another generation, and advanced by
-        ``merged`` (the blocks of round ``version - 1``) if one round behind. ``None`` if it
-        is at another round (stale)."""
-        from w2vcli._rows import add_rows
+        shard's buffers, reused from round to round): ``(w_in, w_out, copy_in, copy_out)``;
+        only the rows ``rows_in`` (int64) of ``copy_in`` are copied when given. The replica
+        is started from ``base`` if it is of another generation, and advanced by ``merged``
+        (the blocks of round ``version - 1``) if one round behind. ``None`` if it is at
+        another round (stale)."""
+        from w2vcli._rows import add_rows, copy_rows
 
         with self.lock:
             if self.generation != base.generation:
@@ -457,7 +459,10 @@ class _RunState:
                     copy[1].shape != self.w_out.shape:
                 copy = self.copies[shard] = (np.empty_like(self.w_in),
                                              np.empty_like(self.w_out))
-            np.copyto(copy[0], self.w_in)
+            if rows_in is None:
+                np.copyto(copy[0], self.w_in)
+            else:
+                copy_rows(copy[0], self.w_in, rows_in)
             np.copyto(copy[1], self.w_out)
             return self.w_in, self.w_out, copy[0], copy[1]
 
@@ -524,11 +529,11 @@ def _load_kernel(config, shards: int) -> float:
 def _warm_rows(shards: int) -> None:
     """Compile (or load from Numba's cache) the row helpers for ``shards`` shards, before the
     first round, for writable arrays and for the read-only ones that Dask delivers."""
-    from w2vcli._rows import add_rows, distinct_ids, row_deltas
+    from w2vcli._rows import add_rows, changed_deltas, copy_rows, distinct_ids
 
     w = np.zeros((2, 1), np.float32)
-    rows = _changed_rows(w + 1, w, distinct_ids(np.arange(2, dtype=np.int32), 2))
-    delta = row_deltas(w + 1, w, rows)
+    rows, delta = changed_deltas(w + 1, w, distinct_ids(np.arange(2, dtype=np.int32), 2))
+    copy_rows(w, np.zeros_like(w), rows)
     for writable in (True, False):
         rows.flags.writeable = delta.flags.writeable = writable
         merged = merge_deltas([(rows, delta)] * shards, "mean")
@@ -538,15 +543,9 @@ def _warm_rows(shards: int) -> None:
         add_rows(w, *merged)
 
 
-def _changed_rows(new: np.ndarray, old: np.ndarray, among: np.ndarray | None = None
-                  ) -> np.ndarray:
-    """int64 ids of the rows where ``new`` differs from ``old`` (NaN counts as changed), of
-    all rows or of the sorted ids ``among``."""
-    from w2vcli._rows import changed_rows
-
-    if among is None:
-        among = np.arange(len(new), dtype=np.int64)
-    return changed_rows(new, old, among.astype(np.int64))
+def _all_rows(w: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
+    """int64 row ids: ``among``, else every row of ``w``."""
+    return np.arange(len(w), dtype=np.int64) if among is None else among.astype(np.int64)
 
 
 def _slice_seed(seed: int, epoch: int, round_: int, shard: int) -> int:
@@ -573,7 +572,7 @@ def _train_slice(job: _Job, static: _Static, base: _Base, previous, *merged):
     with a delay of 1, the shard's own deltas of the previous round (``previous``, that
     task's result, else ``None``): the other shards' deltas of a round reach it one round
     late, so that it need not wait for them."""
-    from w2vcli._rows import add_rows, distinct_ids, row_deltas
+    from w2vcli._rows import add_rows, changed_deltas, distinct_ids
     from w2vcli.kernels import STAT_FLOPS, STAT_LOSS, STAT_PREDICTIONS, batch_kernel
     from w2vcli.training import _batch_params, split_sentences
 
@@ -586,8 +585,14 @@ def _train_slice(job: _Job, static: _Static, base: _Base, previous, *merged):
         corpus, shard = state.shard(job.shard, job.pieces, static)
     except W2VError as exc:
         return _Failed(exc)
+    lo, hi = int(shard.cuts[job.round]), int(shard.cuts[job.round + 1])
+    ids, ends, _ = corpus.read_batch(lo, hi) if hi > lo else (None, None, 0)
+    # The kernel reads and changes the input rows of the slice's words only (a word model:
+    # w_in has a row per word): only those are copied and compared.
+    words_in = distinct_ids(ids, len(static.vocab)) if ids is not None and len(ids) and \
+        len(base.w_in) == len(static.vocab) else None
     version = job.version - (job.delay if previous is not None else 0)
-    model = state.model(base, version, merged, job.shard)
+    model = state.model(base, version, merged, job.shard, words_in)
     if model is None:
         return _Stale(f"shard {job.shard}: the worker's model is at round {state.version}, "
                       f"not {version}")
@@ -598,12 +603,9 @@ def _train_slice(job: _Job, static: _Static, base: _Base, previous, *merged):
             add_rows(w_out, rows_out, delta_out)
         model_in, model_out = w_in.copy(), w_out.copy()
     config = static.config
-    lo, hi = int(shard.cuts[job.round]), int(shard.cuts[job.round + 1])
     loss = flops = kernel_seconds = 0.0
     pairs = words = 0
-    ids = None
-    if hi > lo:
-        ids, ends, _ = corpus.read_batch(lo, hi)
+    if ids is not None:
         threads = _threads(static)
         kernel = batch_kernel(config.dim, config.model, config.loss, config.kernel)
         params = _batch_params(config, job.words_before, job.total_words, job.seed)
@@ -615,12 +617,8 @@ def _train_slice(job: _Job, static: _Static, base: _Base, previous, *merged):
         pairs = int(stats[:, STAT_PREDICTIONS].sum())
         flops = float(stats[:, STAT_FLOPS].sum())
         words = len(ids)
-    # An input row changes only for a word of the slice (as a centre or an outside word).
-    rows_in = _changed_rows(w_in, model_in, distinct_ids(ids, len(w_in)) if words and len(
-        w_in) == len(static.vocab) else None)  # (rows beyond words, as subwords': all compared)
-    rows_out = _changed_rows(w_out, model_out)
-    delta_in = row_deltas(w_in, model_in, rows_in)
-    delta_out = row_deltas(w_out, model_out, rows_out)
+    rows_in, delta_in = changed_deltas(w_in, model_in, _all_rows(w_in, words_in))
+    rows_out, delta_out = changed_deltas(w_out, model_out, _all_rows(w_out))
     cut_in = np.searchsorted(rows_in, job.blocks_in)
     cut_out = np.searchsorted(rows_out, job.blocks_out)
     parts = [(rows_in[a:b], delta_in[a:b], rows_out[c:d], delta_out[c:d])
