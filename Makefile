@@ -59,8 +59,8 @@ bench-encode: $(VENV)/.installed
 bench-spacy: $(VENV)/.installed
 	$(BIN)/python benchmarks/spacy_check.py
 
-## bench-cluster: --cluster local:2 against one process (quality, words/s), the merge rules, and a
-## model of scaling out to 4, 16 and 64 workers on a 1B-token corpus
+## bench-cluster: --cluster local:2 against one process (quality, words/s, against corpus size),
+## the merge rules, a delay of one round, and a model of 4, 16 and 64 workers on 1B tokens
 bench-cluster: $(VENV)/.installed
 	$(BIN)/python benchmarks/cluster.py
 

@@ -472,6 +472,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| one process, 2 threads | {la:.4f} | {lw:.4f} | {ls:,.0f} |")
             print(f"| `--cluster local:2`, 1 thread per worker | {ca:.4f} | {cw:.4f} | "
                   f"{cs:,.0f} |")
+            kernels = statistics.median(
+                sum(r["words"] / len(r["kernel_seconds"]) / k for k in r["kernel_seconds"] if k)
+                for row in cluster for r in row["round_stats"])
+            out["cluster_kernels_words_per_sec"] = kernels
+            print(f"\nThe workers' kernels alone (words per kernel second, summed over the "
+                  f"workers, median round): {kernels:,.0f} words/s = {kernels / ls:.2f}x one "
+                  "process: the bound on local:2's words/s here.")
             print(f"\nQuality: analogy {ca - la:+.4f} (target within 0.01), WS353 {cw - lw:+.4f} "
                   f"(target within 0.02). Overhead: {cs / ls:.2f}x one process's words/s "
                   f"(target >= 0.85x). Cluster start {_median(cluster, 'start_seconds'):.1f} s, "
