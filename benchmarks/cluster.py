@@ -51,6 +51,9 @@ NETWORK = 10e9 / 8
 #: Tokens of the corpus of the scale model.
 BIG_CORPUS = 1_000_000_000
 WORKERS = (4, 16, 64)
+#: Frequent words synced every round in the scale model's tiered column: as many as cover the
+#: share of tokens this many cover in text8_head.
+HOT_REFERENCE = 2000
 
 
 def _score(vocab, w_in) -> tuple[float, float]:
@@ -88,7 +91,8 @@ def run_local(path: Path, seeds: list[int], epochs: int = 5, score: bool = True)
 
 def run_cluster(path: Path, seeds: list[int], shards: int = 2, merge: str | None = None,
                 keep_rounds: bool = False, delay: int | None = None, epochs: int = 5,
-                score: bool = True) -> list[dict]:
+                score: bool = True, hot_words: int | None = None,
+                full_sync_every: int | None = None) -> list[dict]:
     """``local:2`` with 1 thread per worker (``shards`` shards): quality, training words/s and
     the rounds' measurements per seed."""
     from w2vcli.cluster import ClusterRun
@@ -98,7 +102,7 @@ def run_cluster(path: Path, seeds: list[int], shards: int = 2, merge: str | None
     began = time.perf_counter()
     rows = []
     with ClusterRun("local:2", threads=1, layout={"shards": shards}, merge=merge,
-                    delay=delay) as run:
+                    delay=delay, hot_words=hot_words, full_sync_every=full_sync_every) as run:
         started = time.perf_counter() - began
         vocab, corpus = run.read_corpus([path], make_tokenizer("words"), 5)
         read = time.perf_counter() - began - started
@@ -125,7 +129,7 @@ def run_cluster(path: Path, seeds: list[int], shards: int = 2, merge: str | None
                 row["counts"] = vocab.counts.tolist()
             rows.append(row)
             print(f"  local:2, {len(corpus.shards)} shards, merge {run.merge}, delay {run.delay}, "
-                  f"seed {seed}: "
+                  f"hot words {run.hot_words} every {run.full_sync_every}, seed {seed}: "
                   f"analogy {analogy:.4f}, WS353 {ws:.4f}, {result.words_per_sec:,.0f} words/s, "
                   f"{len(run.round_stats)} rounds, final loss {row['final_loss']:.4f} "
                   f"(load {_load()})", flush=True)
@@ -206,7 +210,7 @@ class _SyntheticSlices:
 
 
 def measure_big_round(vocab_size: int, s: float, f1: float, slice_words: int,
-                      dim: int = 100, shards: int = 2) -> dict:
+                      dim: int = 100, shards: int = 2, hot_words: int | None = None) -> dict:
     """One worker's round of the cluster's own task code, timed in this process (1 thread) on
     a model of ``vocab_size`` words whose frequencies follow the Zipf law ``f_i = f1 /
     i**s``: ``shards`` slices of ``slice_words`` token ids drawn from that law train round 0
@@ -246,25 +250,36 @@ def measure_big_round(vocab_size: int, s: float, f1: float, slice_words: int,
     state = cl._run_state(run)
     for k in range(shards):
         ids = [np.minimum(np.searchsorted(cdf, rng.random(sentences * 1000)),
-                          vocab_size - 1).astype(np.int32) for _ in range(2)]
-        cuts = np.array([0, sentences, 2 * sentences])
+                          vocab_size - 1).astype(np.int32) for _ in range(3 if k == 0 else 2)]
+        cuts = np.arange(len(ids) + 1) * sentences
         state.shards[k] = (_SyntheticSlices(ids, sentences),
-                           cl._Shard(2 * sentences * 1000, 2 * sentences, 0, "", cuts,
-                                     cuts * 1000))
-    base = cl._Base("bench", 0, w_in, w_out)
+                           cl._Shard(len(ids) * sentences * 1000, len(ids) * sentences, 0, "",
+                                     cuts, cuts * 1000))
+    base = cl._Base(1, 0, w_in, w_out)
     blocks_in = cl._block_bounds(len(w_in), shards)
     blocks_out = cl._block_bounds(len(w_out), shards)
 
-    def job(k: int, r: int):
+    def job(k: int, r: int, hot=None, full=True):
         return cl._Job(run, k, [], 1, r, r, (r * shards + k) * sentences * 1000,
-                       10 * shards * sentences * 1000, cl._slice_seed(1, 1, r, k), "bench",
-                       0, blocks_in, blocks_out)
+                       10 * shards * sentences * 1000, cl._slice_seed(1, 1, r, k), 1,
+                       0, hot, full, True if hot is None else False, blocks_in, blocks_out)
 
+    third = None
     try:
         first = [cl._train_slice(job(k, 0), static, base, None) for k in range(shards)]
         merged = [cl._merge_block("sum", *[cl._block(t, j) for t in first])
                   for j in range(shards)]
         second = cl._train_slice(job(0, 1), static, base, None, *merged)
+        if hot_words is not None:
+            # A round that syncs the frequent words' rows only: round 1's deltas of those
+            # rows (shard 0's, twice for 2 shards) merged, then shard 0's next slice.
+            hot = (hot_words, hot_words)
+            cut = [(p[0][:np.searchsorted(p[0], hot_words)], p[1][:np.searchsorted(
+                p[0], hot_words)], p[2][:np.searchsorted(p[2], hot_words)],
+                p[3][:np.searchsorted(p[2], hot_words)]) for p in second.parts]
+            hot_merged = [cl._merge_block("sum", *[(cut[j], None)] * shards)
+                          for j in range(shards)]
+            third = cl._train_slice(job(0, 2, hot, False), static, base, None, *hot_merged)
     finally:
         cl._forget(run)
     # A block's merge with W workers: W parts (the two slices' deltas in turn) of the rows of
@@ -292,7 +307,13 @@ def measure_big_round(vocab_size: int, s: float, f1: float, slice_words: int,
         add_rows(w_out, m.rows_out, m.delta_out)
     apply = time.perf_counter() - began
     st = second.stats
-    return {"kernel_rate": st.words / st.kernel_seconds,
+    tiered = {}
+    if third is not None:
+        t3 = third.stats
+        tiered = {"hot_words": hot_words, "hot_bookkeeping_s": t3.seconds - t3.kernel_seconds,
+                  "hot_rows_in": t3.rows_in, "hot_rows_out": t3.rows_out,
+                  "hot_merge_s": max(m.seconds for m in hot_merged)}
+    return {**tiered, "kernel_rate": st.words / st.kernel_seconds,
             "bookkeeping_s": st.seconds - st.kernel_seconds,
             "merge_s_per_gb": sum(m.seconds for m in merged) / merged_in * 1e9,
             "apply_s_per_gb": apply / union * 1e9,
@@ -306,7 +327,10 @@ def scale_model(rows: list[dict], dim: int = 100) -> dict:
     the module docstring and :func:`print_scale`)."""
     import numpy as np
 
-    from w2vcli.cluster import ROUND_WORDS, ROUNDS_PER_EPOCH
+    from w2vcli.cluster import FULL_SYNC_EVERY, ROUND_WORDS, ROUNDS_PER_EPOCH
+
+    def share_of(workers: int) -> float:
+        return (workers - 1) / workers
 
     stats = [r for row in rows for r in row["round_stats"]]
     tokens = rows[0]["tokens"]
@@ -336,7 +360,11 @@ def scale_model(rows: list[dict], dim: int = 100) -> dict:
     # One worker's round timed on the 1B-token model, at the 16-worker slice.
     at = 16
     big_slice = BIG_CORPUS / at / max(ROUNDS_PER_EPOCH, math.ceil(BIG_CORPUS / at / ROUND_WORDS))
-    big = measure_big_round(vocab_big, s, f1, int(big_slice), dim)
+    # Frequent words synced every round: as many as cover the share of the tokens that the
+    # HOT_REFERENCE most frequent words cover in text8_head (benchmarked there, part "hot").
+    share = float(counts[:HOT_REFERENCE].sum() / counts.sum())
+    hot_big = int(np.searchsorted(np.cumsum(freq_big) / freq_big.sum(), share)) + 1
+    big = measure_big_round(vocab_big, s, f1, int(big_slice), dim, hot_words=hot_big)
     rate, bookkeeping = big["kernel_rate"], big["bookkeeping_s"]
     merge_rate, apply_rate = big["merge_s_per_gb"] / 1e9, big["apply_s_per_gb"] / 1e9
     check_in, check_out = _touched(freq_big, big["slice_words"])
@@ -355,11 +383,18 @@ def scale_model(rows: list[dict], dim: int = 100) -> dict:
         # Reduce-scatter: a worker sends the blocks of its deltas that others merge and
         # receives the parts of its own block; all-gather: it receives the other blocks and
         # sends its block to every other worker and to the client. Each link full duplex.
-        share = (workers - 1) / workers
-        scatter = own * share / NETWORK
-        gather = max(merged * share, merged / workers * workers) / NETWORK
+        others = share_of(workers)
+        scatter = own * others / NETWORK
+        gather = max(merged * others, merged / workers * workers) / NETWORK
         merge = big["merge_s_at"][workers]  # its block's parts from all W workers (timed)
         round_time = tasks + scatter + merge + gather + fixed
+        # Frequent words every round, the others every FULL_SYNC_EVERY rounds and at the
+        # epoch's end: the other rounds move and touch the frequent words' rows only.
+        own_hot = (big["hot_rows_in"] + big["hot_rows_out"]) * dim * wire
+        hot_time = compute + big["hot_bookkeeping_s"] + fixed + big["hot_merge_s"] + (
+            own_hot * share_of(workers) + 2 * hot_big * dim * wire) / NETWORK
+        fulls = sum((r + 1) % FULL_SYNC_EVERY == 0 or r == rounds - 1 for r in range(rounds))
+        cycle = (fulls * round_time + (rounds - fulls) * hot_time) / rounds
         # With a delay of one round (and a second Dask thread per worker for the merging
         # tasks), the traffic and the merge overlap the next round's training.
         overlapped = tasks + fixed + max(0.0, scatter + merge + gather - compute)
@@ -367,11 +402,13 @@ def scale_model(rows: list[dict], dim: int = 100) -> dict:
         table.append({
             "workers": workers, "rounds_per_epoch": rounds, "slice_words": w,
             "compute_s": compute, "rows_in": rows_in, "rows_out": rows_out,
-            "sent_gb": (own * share + merged) / 1e9, "network_s": scatter + gather,
+            "sent_gb": (own * others + merged) / 1e9, "network_s": scatter + gather,
             "merge_s": merge, "round_s": round_time, "client_s": client,
             "words_per_sec": workers * w / round_time, "efficiency": compute / round_time,
+            "efficiency_hot": compute / cycle, "full_rounds": fulls,
             "efficiency_delay": compute / overlapped})
     return {"worker_rate": rate, "small_rate": small_rate, "bookkeeping_s": bookkeeping,
+            "hot_words": hot_big, "hot_share": share,
             "big": big, "big_workers": at, "big_rows_predicted": (check_in, check_out),
             "slice_words_measured": w_small,
             "rows_in_measured": measured_in, "rows_out_measured": measured_out,
@@ -420,6 +457,13 @@ def print_scale(model: dict) -> None:
     print(f"- client s: the client receiving the merged blocks and adding them to its model "
           f"({m['apply_s_per_gb']:.2f} s per GB, measured on the timed round), while the workers train the next "
           "round: it keeps up while it is below round s")
+    print(f"- efficiency, frequent words: the rows of the {m['hot_words']:,} most frequent words "
+          f"(the share of the tokens, {100 * m['hot_share']:.1f}%, that text8_head's "
+          f"{HOT_REFERENCE:,} most frequent words cover) synced every round, the others every "
+          "5 rounds and at the epoch's end (--sync-words): the other rounds cost the kernel, "
+          f"{m['big']['hot_bookkeeping_s']:.2f} s of task work and {m['big']['hot_merge_s']:.2f} s "
+          "of merge (timed on such a round of the 1B-vocabulary model) and the frequent rows' "
+          "traffic; efficiency over an epoch's rounds")
     print("- efficiency = compute s / round s (one worker's share of a perfect speed-up); "
           "words/s = workers x words per slice / round s; efficiency, delay 1: the same with "
           "the traffic and the merge overlapping the training (delay=1, a second Dask thread per "
@@ -427,21 +471,22 @@ def print_scale(model: dict) -> None:
           "plus whatever of the traffic and the merge the kernel does not cover\n")
     print("| workers | rounds/epoch | words per slice | compute s | rows changed (in / out) "
           "| GB sent per worker | network s | merge s | round s | client s | words/s | "
-          "efficiency | efficiency, delay 1 |")
-    print("|" + " ---: |" * 13)
+          "efficiency | efficiency, delay 1 | efficiency, frequent words |")
+    print("|" + " ---: |" * 14)
     for r in m["table"]:
         print(f"| {r['workers']} | {r['rounds_per_epoch']} | {r['slice_words']:,.0f} | "
               f"{r['compute_s']:.1f} | {r['rows_in']:,.0f} / {r['rows_out']:,.0f} | "
               f"{r['sent_gb']:.2f} | {r['network_s']:.2f} | {r['merge_s']:.2f} | "
               f"{r['round_s']:.1f} | {r['client_s']:.1f} | {r['words_per_sec']:,.0f} | "
-              f"{100 * r['efficiency']:.0f}% | {100 * r['efficiency_delay']:.0f}% |")
+              f"{100 * r['efficiency']:.0f}% | {100 * r['efficiency_delay']:.0f}% | "
+              f"{100 * r['efficiency_hot']:.0f}% |")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Cluster training: quality, overhead, merge, scale.")
     p.add_argument("--corpus", default=DEFAULT_CORPUS)
     p.add_argument("--repeats", type=int, default=3, help="seeds 1..N (default 3)")
-    p.add_argument("--parts", default="quality,overhead,merge,delay,size,scale")
+    p.add_argument("--parts", default="quality,overhead,merge,delay,hot,size,scale")
     args = p.parse_args(argv)
     parts = set(args.parts.split(","))
     seeds = list(range(1, args.repeats + 1))
@@ -510,6 +555,23 @@ def main(argv: list[str] | None = None) -> int:
             print("| ---: | ---: | ---: | ---: |")
             for d, r in rows.items():
                 print(f"| {d} | {_median(r, 'analogy'):.4f} | {_median(r, 'ws353'):.4f} | "
+                      f"{_median(r, 'words_per_sec'):,.0f} |")
+        if "hot" in parts:
+            print("\nFrequent words synced every round, the others less often (text8_head, "
+                  "5 epochs, local:2, 5 rounds per epoch):")
+            configs = [(None, None), (2000, 5), (2000, 3), (2000, 2), (4000, 5)]
+            rows = {f"{h}-{k}": run_cluster(path, seeds, hot_words=h, full_sync_every=k)
+                    for h, k in configs}
+            out["hot"] = rows
+            print("\n| rows synced every round | the others synced | analogy | WS353 rho | "
+                  "training words/s |")
+            print("| --- | --- | ---: | ---: | ---: |")
+            for key, r in rows.items():
+                h, k = key.split("-")
+                every = "every round" if h == "None" else \
+                    "at the epoch's end" if int(k) >= 5 else f"every {k} rounds and at the end"
+                print(f"| {'all' if h == 'None' else f'the {int(h):,} most frequent words'} | "
+                      f"{every} | {_median(r, 'analogy'):.4f} | {_median(r, 'ws353'):.4f} | "
                       f"{_median(r, 'words_per_sec'):,.0f} |")
         if "size" in parts:
             print("\nOverhead against corpus size (text8_head repeated, 1 epoch):")

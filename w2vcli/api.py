@@ -92,7 +92,9 @@ def train(corpus: Any, *, output: str | os.PathLike | None = None,
             processes on this machine; ``threads`` per worker) or a scheduler address
             (``"tcp://host:8786"``, whose workers must read the corpus files at the same
             paths; sentences given as an iterable are written to a file on this machine, so
-            only ``local:N`` reads them). Needs ``pip install 'w2vcli[cluster]'``.
+            only ``local:N`` reads them). Needs ``pip install 'w2vcli[cluster]'``. With it,
+            ``sync_words=N`` syncs the N most frequent words' rows every round and the others
+            every 5 rounds and at each epoch's end (``w2v train --sync-words``).
         options: the CLI's options by name: ``model`` (``"sg"``, ``"cbow"``), ``loss``
             (``"ns"``, ``"hs"``, ``"softmax"``), ``dim``, ``window``, ``neg``, ``min_count``,
             ``max_vocab``, ``sample``, ``epochs``, ``alpha``, ``min_alpha``, ``ns_exponent``,
@@ -117,7 +119,7 @@ def train(corpus: Any, *, output: str | os.PathLike | None = None,
     from w2vcli.session import OptionError, TrainingSession
 
     run_names = ("fmt", "checkpoint_every", "loss_log", "save_vocab", "read_vocab", "init",
-                 "update_vocab", "subwords")
+                 "update_vocab", "subwords", "sync_words")
     run = {k: options.pop(k) for k in run_names if k in options}
     for name in options:
         if name not in TRAIN_DEFAULTS:

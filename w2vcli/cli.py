@@ -362,6 +362,10 @@ def cli() -> None:
                    "corpus files must be readable by every worker at the same paths) or "
                    "local:N, N worker processes here; --threads is then threads per worker. "
                    "Needs pip install 'w2vcli[cluster]'.")
+@click.option("--sync-words", type=click.IntRange(min=1), default=None, metavar="N",
+              help="With --cluster: sync the rows of the N most frequent words every round and "
+                   "the other rows every 5 rounds and at each epoch's end, which moves far fewer "
+                   "bytes on large vocabularies (default: every row every round).")
 @click.pass_context
 def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | None,
           save_model: str | None, checkpoint_every: int | None, resume: str | None,
@@ -383,13 +387,14 @@ def train(ctx: click.Context, corpus: Sequence[str], output: str, fmt: str | Non
 
     console = _stderr_console()
     cluster = options.pop("cluster")
+    sync_words = options.pop("sync_words")
     try:
         session = TrainingSession.prepare(
             corpus, output=output if given("output") else None, fmt=fmt, save_model=save_model,
             checkpoint_every=checkpoint_every, resume=resume, init=init_dir,
             update_vocab=update_vocab, save_vocab=save_vocab, read_vocab=read_vocab,
             loss_log=loss_log, default_output=DEFAULT_VECTORS, cluster=cluster,
-            **{name: value for name, value in options.items() if given(name)})
+            sync_words=sync_words, **{name: value for name, value in options.items() if given(name)})
     except OptionError as exc:
         _raise_usage(exc)
     if log_file:

@@ -110,6 +110,14 @@ PIPELINE = 2
 #: 1, each shard trains on while the last round is merged, from the merge of the rounds
 #: before that plus its own last round (the merge's traffic overlaps the training).
 DELAY = 0
+#: Rows synced every round: those of the ``HOT_WORDS`` most frequent words (ids below it, in
+#: ``w_in`` and, for negative sampling and the softmax, ``w_out``); the other rows keep each
+#: shard's changes on its worker and sync every :data:`FULL_SYNC_EVERY` rounds and at the end
+#: of every epoch (frequent words more often than rare ones: Ji et al. 2016's remedy for the
+#: traffic of data-parallel word2vec). ``None``: every row every round.
+HOT_WORDS: int | None = None
+#: Rounds between syncs of every row when :data:`HOT_WORDS` is set.
+FULL_SYNC_EVERY = 5
 #: Seconds a local cluster's worker processes may take to start.
 LOCAL_START_SECONDS = 120
 
@@ -313,8 +321,11 @@ class _Job:
     words_before: int
     total_words: int
     seed: int
-    generation: str
+    generation: int
     delay: int
+    hot: tuple[int, int] | None  # rows of w_in, w_out that sync every round (None: all)
+    full: bool                   # this round syncs every row
+    refresh: bool                # the round before synced every row (or this is the first)
     blocks_in: np.ndarray   # blocks + 1 row bounds of w_in
     blocks_out: np.ndarray  # and of w_out
 
@@ -322,9 +333,10 @@ class _Job:
 @dataclass
 class _Base:
     """A whole model broadcast to every worker: the replicas start from it (at the start of a
-    run and after a fault); ``generation`` names it."""
+    run and after a fault); ``generation`` counts the bases of the run, so that a task of an
+    older one, still running after the client moved on, cannot take a replica back to it."""
 
-    generation: str
+    generation: int
     version: int
     w_in: np.ndarray
     w_out: np.ndarray
@@ -420,7 +432,7 @@ class _RunState:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.shards: dict[int, tuple[Any, _Shard]] = {}
-        self.generation: str | None = None
+        self.generation = -1
         self.version = -1
         self.w_in: np.ndarray | None = None
         self.w_out: np.ndarray | None = None
@@ -434,17 +446,27 @@ class _RunState:
             return self.shards[index]
 
     def model(self, base: _Base, version: int, merged: tuple, shard: int,
-              rows_in: np.ndarray | None = None):
-        """The replica at ``version`` rounds and a copy of it for ``shard`` to train (the
-        shard's buffers, reused from round to round): ``(w_in, w_out, copy_in, copy_out)``;
-        only the rows ``rows_in`` (int64) of ``copy_in`` are copied when given. The replica
-        is started from ``base`` if it is of another generation, and advanced by ``merged``
-        (the blocks of round ``version - 1``) if one round behind. ``None`` if it is at
-        another round (stale)."""
+              rows_in: np.ndarray | None = None, hot: tuple[int, int] | None = None,
+              refresh: bool = True):
+        """The replica at ``version`` rounds and ``shard``'s copy to train (its buffers, kept
+        from round to round): ``(w_in, w_out, copy_in, copy_out)``.
+
+        The replica is started from ``base`` if it is of a newer generation, and advanced by
+        ``merged`` (the blocks of round ``version - 1``) if one round behind. With ``hot``
+        ``None`` every row syncs every round: the copy is the replica (only its rows
+        ``rows_in`` of ``w_in``, int64, when given). With ``hot = (rows_in, rows_out)`` only
+        the first rows of each matrix (the frequent words') sync every round: the copy takes
+        them from the replica and keeps the shard's own changes to the other rows, except
+        when ``refresh`` (the round after a sync of all rows), when it takes every row.
+
+        Returns ``None`` if the replica is at another round, or the shard's rows that have
+        not synced yet are not here (stale)."""
         from w2vcli._rows import add_rows, copy_rows
 
         with self.lock:
-            if self.generation != base.generation:
+            if base.generation < self.generation:
+                return None  # a task of a base the client has moved past
+            if base.generation > self.generation:
                 self.w_in, self.w_out = base.w_in.copy(), base.w_out.copy()
                 self.generation, self.version = base.generation, base.version
             if merged and self.version == version - 1:
@@ -455,15 +477,27 @@ class _RunState:
             if self.version != version:
                 return None
             copy = self.copies.get(shard)
-            if copy is None or copy[0].shape != self.w_in.shape or \
-                    copy[1].shape != self.w_out.shape:
-                copy = self.copies[shard] = (np.empty_like(self.w_in),
-                                             np.empty_like(self.w_out))
-            if rows_in is None:
+            new = copy is None or copy[0].shape != self.w_in.shape or \
+                copy[1].shape != self.w_out.shape or copy[2] != self.generation
+            if new:
+                copy = [np.empty_like(self.w_in), np.empty_like(self.w_out), self.generation,
+                        -1]
+                self.copies[shard] = copy
+            if hot is None:
+                if rows_in is None:
+                    np.copyto(copy[0], self.w_in)
+                else:
+                    copy_rows(copy[0], self.w_in, rows_in)
+                np.copyto(copy[1], self.w_out)
+            elif refresh:
                 np.copyto(copy[0], self.w_in)
+                np.copyto(copy[1], self.w_out)
+            elif new or copy[3] != version - 1:
+                return None  # the shard's unsynced rows are on another worker
             else:
-                copy_rows(copy[0], self.w_in, rows_in)
-            np.copyto(copy[1], self.w_out)
+                copy[0][:hot[0]] = self.w_in[:hot[0]]
+                copy[1][:hot[1]] = self.w_out[:hot[1]]
+            copy[3] = version
             return self.w_in, self.w_out, copy[0], copy[1]
 
     def close(self) -> None:
@@ -592,10 +626,10 @@ def _train_slice(job: _Job, static: _Static, base: _Base, previous, *merged):
     words_in = distinct_ids(ids, len(static.vocab)) if ids is not None and len(ids) and \
         len(base.w_in) == len(static.vocab) else None
     version = job.version - (job.delay if previous is not None else 0)
-    model = state.model(base, version, merged, job.shard, words_in)
+    model = state.model(base, version, merged, job.shard, words_in, job.hot, job.refresh)
     if model is None:
         return _Stale(f"shard {job.shard}: the worker's model is at round {state.version}, "
-                      f"not {version}")
+                      f"not {version}, or the shard's rows not synced yet are elsewhere")
     model_in, model_out, w_in, w_out = model
     if previous is not None:  # the shard's own deltas not yet in the replica
         for rows_in, delta_in, rows_out, delta_out in previous.parts:
@@ -617,8 +651,14 @@ def _train_slice(job: _Job, static: _Static, base: _Base, previous, *merged):
         pairs = int(stats[:, STAT_PREDICTIONS].sum())
         flops = float(stats[:, STAT_FLOPS].sum())
         words = len(ids)
-    rows_in, delta_in = changed_deltas(w_in, model_in, _all_rows(w_in, words_in))
-    rows_out, delta_out = changed_deltas(w_out, model_out, _all_rows(w_out))
+    among_in, among_out = _all_rows(w_in, words_in), _all_rows(w_out)
+    if job.hot is not None and not job.full:  # only the frequent words' rows sync now
+        among_in = among_in[:np.searchsorted(among_in, job.hot[0])]
+        among_out = among_out[:job.hot[1]]
+    elif job.hot is not None:  # all rows sync: the rare rows' changes of the rounds since
+        among_in = _all_rows(w_in)  # the last full sync too
+    rows_in, delta_in = changed_deltas(w_in, model_in, among_in)
+    rows_out, delta_out = changed_deltas(w_out, model_out, among_out)
     cut_in = np.searchsorted(rows_in, job.blocks_in)
     cut_out = np.searchsorted(rows_out, job.blocks_out)
     parts = [(rows_in[a:b], delta_in[a:b], rows_out[c:d], delta_out[c:d])
@@ -736,7 +776,8 @@ class ClusterCorpus:
         rounds on resume."""
         return {"address": self.run.spec, "shards": len(self.info),
                 "rounds_per_epoch": self.run.rounds, "merge": self.run.merge,
-                "delay": self.run.delay,
+                "delay": self.run.delay, "hot_words": self.run.hot_words,
+                "full_sync_every": self.run.full_sync_every,
                 "workers": self.run.n_workers, "threads": self.run.threads}
 
     def describe(self) -> str:
@@ -746,7 +787,9 @@ class ClusterCorpus:
             "its cores"
         return (f"Cluster {r.spec}: {r.n_workers} worker{'s' if r.n_workers != 1 else ''}, "
                 f"{threads} each; {len(self.info)} shard{'s' if len(self.info) != 1 else ''}, "
-                f"{r.rounds} round{'s' if r.rounds != 1 else ''} per epoch, merge {r.merge}.")
+                f"{r.rounds} round{'s' if r.rounds != 1 else ''} per epoch, merge {r.merge}"
+                + (f"; the {r.hot_words:,} most frequent words' rows synced every round, the "
+                   f"others every {r.full_sync_every}" if r.hot_words else "") + ".")
 
     def close(self) -> None:
         """Drop the shards from the workers (the cluster itself is closed by its run)."""
@@ -774,6 +817,10 @@ class ClusterRun:
             ``distributed.comm.timeouts.connect``).
         delay: 0 (synchronous rounds) or 1 (each shard trains on while the last round is
             merged; see :data:`DELAY`); default: the layout's, else :data:`DELAY`.
+        hot_words, full_sync_every: sync only the rows of the ``hot_words`` most frequent
+            words every round, and every row every ``full_sync_every`` rounds and at the end
+            of each epoch (see :data:`HOT_WORDS`); default: the layout's, else
+            :data:`HOT_WORDS` and :data:`FULL_SYNC_EVERY`.
 
     While it is open, Dask's own log messages (the ``distributed`` logger) below CRITICAL are
     not shown: what goes wrong is raised as one-line errors. The scheduler and the workers
@@ -781,21 +828,32 @@ class ClusterRun:
 
     Raises:
         ClusterError: Dask is not installed, or the scheduler cannot be reached.
-        ValueError: a delay other than 0 or 1.
+        ValueError: a delay other than 0 or 1, ``hot_words`` or ``full_sync_every`` below 1,
+            or ``hot_words`` with a delay.
     """
 
     def __init__(self, spec: str, threads: int | None = None, layout: dict | None = None,
                  merge: str | None = None, round_words: int | None = None,
-                 timeout: float | None = None, delay: int | None = None) -> None:
+                 timeout: float | None = None, delay: int | None = None,
+                 hot_words: int | None = None, full_sync_every: int | None = None) -> None:
         try:
             import distributed  # noqa: F401
         except ImportError:
             raise ClusterError("--cluster needs Dask: pip install 'w2vcli[cluster]' (or "
                                "'dask[distributed]')") from None
         kind, count = parse_cluster(spec)
-        delay = int((layout or {}).get("delay", DELAY) if delay is None else delay)
+        saved = layout or {}
+        delay = int(saved.get("delay", DELAY) if delay is None else delay)
         if delay not in (0, 1):
             raise ValueError("delay must be 0 (synchronous rounds) or 1")
+        if hot_words is None:
+            hot_words = saved.get("hot_words", HOT_WORDS)
+        full_sync_every = int(saved.get("full_sync_every", FULL_SYNC_EVERY)
+                              if full_sync_every is None else full_sync_every)
+        if hot_words is not None and (int(hot_words) < 1 or full_sync_every < 1):
+            raise ValueError("hot_words and full_sync_every must be at least 1")
+        if hot_words is not None and delay:
+            raise ValueError("hot_words needs synchronous rounds (delay 0)")
         # Dask logs the connection errors it retries on stderr; this run reports what goes
         # wrong itself, in one line (restored by close()).
         self._log = logging.getLogger("distributed")
@@ -805,6 +863,8 @@ class ClusterRun:
         self.layout = dict(layout or {})
         self.merge = merge or self.layout.get("merge") or MERGE
         self.delay = delay
+        self.hot_words = None if hot_words is None else int(hot_words)
+        self.full_sync_every = full_sync_every
         self.round_words = int(round_words or ROUND_WORDS)
         self.id = uuid.uuid4().hex
         self._cluster = None
@@ -830,6 +890,7 @@ class ClusterRun:
         #: block's merging task), ``apply_seconds`` (the client adding the blocks to its
         #: model). For benchmarks.
         self.round_stats: list[dict[str, Any]] = []
+        self._generations = 0  # bases broadcast by this run, over all its trainings
 
     # -- reading --------------------------------------------------------------------------
 
@@ -996,9 +1057,15 @@ class ClusterRun:
         last = config.epochs * rounds
         done = (position.epoch - 1) * n_words + int(offsets[:, position.round].sum())
         first_done = done
+        hot = None
+        if self.hot_words is not None and self.hot_words < len(w_in):
+            # Output rows are words' for negative sampling and the softmax, inner nodes of
+            # the Huffman tree for hierarchical softmax (all synced every round).
+            hot = (self.hot_words, len(w_out) if config.loss == "hs" else
+                   min(self.hot_words, len(w_out)))
         layout = _Layout(corpus, offsets, n_words, total_words, config.seed,
                          _block_bounds(len(w_in), len(corpus.shards)),
-                         _block_bounds(len(w_out), len(corpus.shards)))
+                         _block_bounds(len(w_out), len(corpus.shards)), hot)
         self._rebase(w_in, w_out, first)
         pending: deque = deque()  # (round, futures of its merged blocks), oldest first
         submitted, failures = first, 0
@@ -1042,6 +1109,7 @@ class ClusterRun:
                     submitted = (epoch - 1) * rounds + r
                     continue
                 pending.popleft()
+                self._held.pop((epoch - 1) * rounds + r, None)
                 failures = 0
                 slices = blocks[0].stats  # in shard order
                 loss = sum(s.loss for s in slices)
@@ -1091,7 +1159,7 @@ class ClusterRun:
                     on_epoch(stats, w_in, w_out)
         finally:
             self._cancel(pending)
-            self._submitted = {}
+            self._submitted, self._held = {}, {}
         result.seconds = time.perf_counter() - began
         result.cpu_seconds = time.process_time() - began_cpu
         result.words = done - first_done
@@ -1117,9 +1185,11 @@ class ClusterRun:
         """Broadcast the whole model, after ``version`` rounds: the workers' replicas start
         again from it (a new generation), and the rounds from ``version`` on are submitted
         anew."""
-        self._generation = uuid.uuid4().hex[:12]
+        self._generations += 1
+        self._generation = self._generations
         self._base_version = version
         self._submitted: dict[int, tuple[list | None, list]] = {}
+        self._held: dict[int, list] = {}
         self._attempt += 1
         self._base = self._scatter(_Base(self._generation, version, w_in.copy(), w_out.copy()))
 
@@ -1144,19 +1214,25 @@ class ClusterRun:
                 _train_slice, _Job(self.id, k, layout.corpus.shards[k], epoch, r, g,
                                    int(before[k]), layout.total_words,
                                    _slice_seed(layout.seed, epoch, r, k), self._generation,
-                                   self.delay, layout.blocks_in, layout.blocks_out),
+                                   self.delay, layout.hot, self._full(g),
+                                   g == self._base_version or self._full(g - 1),
+                                   layout.blocks_in, layout.blocks_out),
                 self._static, self._base, previous[k] if previous else None, *merged,
                 key=f"w2v-slice-{key}-{k}-{self._attempt - 1}",
                 workers=[self._home(k)], allow_other_workers=True, retries=RETRIES,
                 pure=False) for k in range(shards)]
+            parts = [[self.client.submit(_block, t, j, key=f"w2v-block-{key}-{k}-{j}-"
+                                                           f"{self._attempt - 1}", pure=False)
+                      for k, t in enumerate(trained)] for j in range(shards)]
             blocks = [self.client.submit(
-                _merge_block, self.merge,
-                *[self.client.submit(_block, t, j, key=f"w2v-block-{key}-{k}-{j}-"
-                                                       f"{self._attempt - 1}", pure=False)
-                  for k, t in enumerate(trained)],
+                _merge_block, self.merge, *parts[j],
                 key=f"w2v-merge-{key}-{j}-{self._attempt - 1}", workers=[self._home(j)],
                 allow_other_workers=True, retries=RETRIES, pure=False)
                 for j in range(shards)]
+            # The client holds the round's inner futures until it takes the round in: a future
+            # released while the scheduler still registers a task that takes it would cancel
+            # that task as having lost its dependencies.
+            self._held[g] = trained + [f for part in parts for f in part]
         except (CancelledError, OSError, TimeoutError) as exc:
             if _connection_lost(self.client, exc):
                 raise _Lost("the connection was lost") from None
@@ -1168,6 +1244,11 @@ class ClusterRun:
         if self.delay and g - 1 in self._submitted:
             self._submitted[g - 1] = (None, self._submitted[g - 1][1])
         return blocks
+
+    def _full(self, g: int) -> bool:
+        """Whether round ``g`` (counted over the run) syncs every row."""
+        r = g % self.rounds
+        return (r + 1) % self.full_sync_every == 0 or r == self.rounds - 1
 
     def _wait(self, futures, stop):
         """The results of one round's merging tasks, in block order, or a :class:`_Stale`
@@ -1188,6 +1269,8 @@ class ClusterRun:
                 break
             except TimeoutError:
                 self._check_scheduler()
+                if any(f.status in ("cancelled", "lost") for f in futures):
+                    break  # the scheduler dropped them: the round is submitted again
                 self._check_time(began, futures)
             except (CancelledError, OSError) as exc:
                 if _connection_lost(self.client, exc):
@@ -1318,6 +1401,7 @@ class _Layout:
     seed: int
     blocks_in: np.ndarray
     blocks_out: np.ndarray
+    hot: tuple[int, int] | None
 
 
 def _block_bounds(rows: int, blocks: int) -> np.ndarray:

@@ -167,6 +167,7 @@ class TrainingSession:
     keep_output_vectors: bool = False
     layout: Any = None
     cluster: str | None = None
+    sync_words: int | None = None
     _cluster_run: Any = None
     _kernel: Any = None
     _fingerprint: str | None = None
@@ -183,7 +184,7 @@ class TrainingSession:
                 save_vocab: str | None = None, read_vocab: str | None = None,
                 loss_log: str | None = None, default_output: str | None = "vectors.txt",
                 subwords: bool = False, cluster: str | None = None,
-                **given: Any) -> "TrainingSession":
+                sync_words: int | None = None, **given: Any) -> "TrainingSession":
         """Resolve the options of a run and check them, before any corpus is read.
 
         Args:
@@ -197,6 +198,8 @@ class TrainingSession:
                 any of them).
             cluster: train on a Dask cluster (:mod:`w2vcli.cluster`): ``"local:N"`` or a
                 scheduler address; a resumed cluster run takes its checkpoint's unless given.
+            sync_words: with ``cluster``, the most frequent words whose rows sync every round
+                (:data:`w2vcli.cluster.HOT_WORDS`); a resumed run keeps its checkpoint's.
             given: training options set by the caller, by name (``dim=300``, ``neg=10``; see
                 :data:`w2vcli.modes.TRAIN_DEFAULTS`); the others take their defaults.
 
@@ -255,15 +258,23 @@ class TrainingSession:
         if options["maxn"] and options["loss"] == "softmax":
             raise OptionError("subwords train with --loss ns or hs (fastText's)", "--loss")
         session._check_outputs()
-        session._check_cluster(cluster)
+        session._check_cluster(cluster, sync_words)
         return session
 
-    def _check_cluster(self, cluster: str | None) -> None:
-        """--cluster: its form, a corpus of files, a checkpoint of the same kind of run."""
+    def _check_cluster(self, cluster: str | None, sync_words: int | None = None) -> None:
+        """--cluster: its form, a corpus of files, a checkpoint of the same kind of run;
+        --sync-words: only with it, and not changed on resume."""
         layout = (self.saved.meta.get("cluster") if self.resume and self.saved is not None
                   else None)
         if layout and cluster is None:
             cluster = layout.get("address")
+        if sync_words is not None and cluster is None:
+            raise OptionError("syncs the rounds of a cluster run: give --cluster too, or drop "
+                              "it", "--sync-words")
+        if sync_words is not None and self.resume:
+            raise OptionError("is fixed by the checkpoint of a resumed cluster run: drop it",
+                              "--sync-words")
+        self.sync_words = sync_words
         if cluster is None:
             return
         if self.options.get("maxn"):
@@ -368,7 +379,8 @@ class TrainingSession:
             from w2vcli.cluster import ClusterRun
 
             self._cluster_run = ClusterRun(self.cluster, threads=o["threads"], layout=(
-                self.saved.meta.get("cluster") if self.resume else None))
+                self.saved.meta.get("cluster") if self.resume else None),
+                hot_words=self.sync_words)
         reader = self._cluster_run.read_corpus if self._cluster_run else read_corpus
         self.vocab, self.encoded = reader(
             self.corpus, make_tokenizer(o["tokenizer"], o["lowercase"]), o["min_count"],
