@@ -287,6 +287,31 @@ def test_rounds_started_again_after_lost_data_give_the_same_bytes(scheduler, pla
     assert len(calls) >= 2 * run.rounds + 1, calls  # the third round was taken in twice
 
 
+def test_a_round_the_scheduler_cancelled_is_submitted_again(scheduler, planted, monkeypatch):
+    """Dask cancels a task whose dependencies it has lost (a round's futures cancelled under
+    the client): the client submits the round again instead of waiting for it forever."""
+    from w2vcli.training import TrainConfig
+
+    config = TrainConfig(dim=20, window=3, negative=5, sample=0, seed=5, threads=1, epochs=1)
+    with clusters.ClusterRun(scheduler, threads=1) as run:
+        vocab, corpus = run.read_corpus([planted], make_tokenizer("words"), 1)
+        clean = run.train(vocab, corpus, config)
+        submit = clusters.ClusterRun._submit_round
+        cancelled = []
+
+        def cancel_round_3(self, g, layout):
+            futures = submit(self, g, layout)
+            if g == 3 and not cancelled:
+                cancelled.append(g)
+                self.client.cancel(futures)
+            return futures
+
+        monkeypatch.setattr(clusters.ClusterRun, "_submit_round", cancel_round_3)
+        again = run.train(vocab, corpus, config)
+    assert cancelled
+    assert np.array_equal(clean.w_in, again.w_in) and np.array_equal(clean.w_out, again.w_out)
+
+
 def test_a_worker_model_at_another_round_is_stale():
     from w2vcli._rows import to_bfloat16
 
