@@ -789,7 +789,8 @@ class ClusterCorpus:
                 f"{threads} each; {len(self.info)} shard{'s' if len(self.info) != 1 else ''}, "
                 f"{r.rounds} round{'s' if r.rounds != 1 else ''} per epoch, merge {r.merge}"
                 + (f"; the {r.hot_words:,} most frequent words' rows synced every round, the "
-                   f"others every {r.full_sync_every}" if r.hot_words else "") + ".")
+                   f"others every {r.full_sync_every} rounds and at each epoch's end"
+                   if r.hot_words else "") + ".")
 
     def close(self) -> None:
         """Drop the shards from the workers (the cluster itself is closed by its run)."""
