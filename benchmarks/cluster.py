@@ -11,8 +11,9 @@ restrict_vocab 30000, WordSim353 Spearman):
   threads, seeds 1..repeats, medians. Target: within 0.01 analogy and 0.02 WS353.
 - ``overhead``: training words/s of the same runs (training only: the cluster's start, the
   reading and the kernel loading are timed apart). Target: local:2 >= 0.85x one process.
-- ``merge``: the merge rules (sum, mean) at 2 and 4 shards (4 shards on the same 2 workers:
-  what 4 workers' rounds do to quality), seeds 1..repeats at 2 shards, seed 1 at 4.
+- ``merge``: the merge rules (sum, sqrt, mean) at 2, 4 and 8 shards (4 and 8 shards on the
+  same 2 workers: what 4 or 8 workers' rounds do to quality), seeds 1..repeats at 2 shards and
+  for sqrt and mean at 4, seed 1 for sum at 4 (it diverges) and at 8.
 - ``size``: the overhead against corpus size: text8_head repeated 1, 4 and 16 times (the same
   vocabulary, slices 1, 4 and 16 times longer; 1 epoch), one process against ``local:2``.
 - ``delay``: ``local:2`` with each shard training on while the last round merges (``delay=1``)
@@ -532,10 +533,13 @@ def main(argv: list[str] | None = None) -> int:
         if "merge" in parts:
             print("\nMerge rules (text8_head, 5 epochs, 2 workers):")
             merges = {}
-            for rule in ("sum", "mean"):
+            for rule in ("sum", "sqrt", "mean"):
                 merges[f"2-{rule}"] = run_cluster(path, seeds, 2, rule)
-            for rule in ("sum", "mean"):
-                merges[f"4-{rule}"] = run_cluster(path, seeds[:1], 4, rule)
+            merges["4-sum"] = run_cluster(path, seeds[:1], 4, "sum")
+            for rule in ("sqrt", "mean"):
+                merges[f"4-{rule}"] = run_cluster(path, seeds, 4, rule)
+            for rule in ("sqrt", "mean"):
+                merges[f"8-{rule}"] = run_cluster(path, seeds[:1], 8, rule)
             out["merge"] = merges
             print("\n| shards | merge | analogy | WS353 rho | final-epoch loss | runs |")
             print("| ---: | --- | ---: | ---: | ---: | --- |")

@@ -192,7 +192,7 @@ def test_a_second_training_on_one_cluster_run_trains_anew(scheduler, planted):
     assert np.array_equal(second, fresh)
 
 
-def test_mean_merge_divides_by_the_workers_that_changed_a_row():
+def test_merge_rules_divide_by_a_power_of_the_shards_that_changed_a_row():
     from w2vcli._rows import from_bfloat16, to_bfloat16
 
     parts = [(np.array([0, 2]), to_bfloat16(np.ones((2, 2), np.float32))),
@@ -201,6 +201,8 @@ def test_mean_merge_divides_by_the_workers_that_changed_a_row():
     assert rows.tolist() == [0, 2, 3] and from_bfloat16(delta)[:, 0].tolist() == [1, 4, 3]
     rows, delta = clusters.merge_deltas(parts, "mean")
     assert rows.tolist() == [0, 2, 3] and from_bfloat16(delta)[:, 0].tolist() == [1, 2, 3]
+    rows, delta = clusters.merge_deltas(parts, "sqrt")  # the sum over sqrt(shards)
+    assert np.allclose(from_bfloat16(delta)[:, 0], [1, 4 / np.sqrt(2), 3], rtol=2.0 ** -8)
     with pytest.raises(ValueError, match="merge rule"):
         clusters.merge_deltas(parts, "median")
 
@@ -217,6 +219,13 @@ def test_deltas_travel_as_bfloat16_rounded_to_nearest_even():
     ties = np.array([[1 + 2.0 ** -8, 1 + 3 * 2.0 ** -8, np.inf, -np.inf, np.nan]], np.float32)
     back = from_bfloat16(to_bfloat16(ties))[0]
     assert back[:4].tolist() == [1.0, 1 + 2.0 ** -6, np.inf, -np.inf] and np.isnan(back[4])
+
+
+def test_the_default_merge_rule_follows_the_number_of_shards(scheduler, planted):
+    for shards, rule in ((2, "sum"), (4, "sqrt"), (5, "mean")):
+        with clusters.ClusterRun(scheduler, threads=1, layout={"shards": shards}) as run:
+            _, corpus = run.read_corpus([planted], make_tokenizer("words"), 1)
+            assert len(corpus.shards) == shards and run.merge == rule
 
 
 def test_a_worker_killed_mid_training_does_not_fail_the_run(planted, tmp_path):

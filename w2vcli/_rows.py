@@ -76,10 +76,10 @@ def add_rows(w: np.ndarray, rows: np.ndarray, delta: np.ndarray) -> None:
 
 
 @njit(nogil=True, cache=True)
-def merge_rows(parts_rows, parts_delta, lo: int, hi: int, mean: bool):
+def merge_rows(parts_rows, parts_delta, lo: int, hi: int, power: float):
     """The deltas of rows ``[lo, hi)`` merged over parts (tuples of the parts' int64 distinct
     row ids in that range and their bfloat16 ``(len(rows), d)`` deltas), added in float32 in
-    part order and divided by the number of parts that changed a row when ``mean``. Returns
+    part order and divided by ``n ** power`` where ``n`` parts changed the row. Returns
     ``(rows, delta)``: the int64 sorted ids of the rows any part changed and their merged
     delta, bfloat16 ``(len(rows), d)``."""
     dim = parts_delta[0].shape[1]
@@ -111,8 +111,8 @@ def merge_rows(parts_rows, parts_delta, lo: int, hi: int, mean: bool):
                 total[k, j] += row[j]
     out = np.empty((n, dim), dtype=np.uint16)
     for k in range(n):
-        if mean and counts[k] > 1:
-            scale = np.float32(1.0) / np.float32(counts[k])
+        if power != 0.0 and counts[k] > 1:
+            scale = np.float32(1.0 / counts[k] ** power)
             for j in range(dim):
                 total[k, j] *= scale
         _bfloat16(total[k], out[k])

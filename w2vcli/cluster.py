@@ -26,7 +26,8 @@ How a run goes (:class:`ClusterRun`):
    changed, as ids and deltas, cut into as many contiguous row blocks as there are shards.
    The merge is spread over the workers, in Dask tasks (a reduce-scatter, then an
    all-gather): one task per block, on that block's worker, adds the shards' deltas of the
-   block (:data:`MERGE_RULES`: their sum with up to 2 shards, their mean per row above), and
+   block (:data:`MERGE_RULES`: their sum with up to 2 shards, divided by the square root of
+   the shards that changed the row up to 4, their mean per row above), and
    the next round's tasks take every merged block and add them to their worker's replica, so
    each worker sends and receives about two copies of its changed rows a round however many
    workers there are. Deltas travel as bfloat16 (:mod:`w2vcli._rows`). The client takes in
@@ -69,20 +70,26 @@ import numpy as np
 from w2vcli.errors import W2VError
 from w2vcli.training import Position
 
-#: How the client combines the workers' deltas of one row. ``sum``: adds them (each worker's
-#: SGD steps count in full, as in a one-process run where they would have been taken one after
-#: the other); ``mean``: divides their sum by the number of workers that changed the row (the
-#: rule Spark MLlib settled on, SPARK-24666).
-MERGE_RULES = ("sum", "mean")
-#: The rule a run uses; ``None``: ``sum`` for up to :data:`SUM_MAX_SHARDS` shards, else
-#: ``mean``. Measured on text8_head, 5 epochs (README, "Training on a cluster"): with 2 shards
-#: ``sum`` scores as a one-process run and ``mean`` far below (each row moved by about half);
-#: with 4 and 8 shards ``sum`` diverges (a row that every shard pushes towards the same place
-#: moves S times as far: gradient descent with S times its step, unstable past 2), and
-#: ``mean`` is the rule that stays finite.
+#: How the shards' deltas of one row are combined. ``sum``: adds them (each shard's SGD steps
+#: count in full, as in a one-process run where they would have been taken one after the
+#: other); ``mean``: divides their sum by the number n of shards that changed the row (the rule
+#: Spark MLlib settled on, SPARK-24666); ``sqrt``: divides it by sqrt(n), between the two (the
+#: square-root scaling of the step with the batch, Krizhevsky 2014, Hoffer et al. 2017).
+MERGE_RULES = ("sum", "mean", "sqrt")
+#: The power of n that each rule divides a row's summed deltas by.
+_MERGE_POWER = {"sum": 0.0, "mean": 1.0, "sqrt": 0.5}
+#: The rule a run uses; ``None``: ``sum`` for up to :data:`SUM_MAX_SHARDS` shards, ``sqrt`` for
+#: up to :data:`SQRT_MAX_SHARDS`, else ``mean``. Measured on text8_head, 5 epochs (README,
+#: "Training on a cluster"): with 2 shards ``sum`` scores as a one-process run and the others
+#: below it (each row moves less far); with 4 shards ``sum`` diverges (a row that every shard
+#: pushes towards the same place moves S times as far: gradient descent with S times its step)
+#: and ``sqrt`` scores about twice ``mean``; with 8, ``sqrt``'s loss climbs too and ``mean`` is
+#: the rule that stays stable.
 MERGE: str | None = None
 #: Most shards merged with ``sum`` by default.
 SUM_MAX_SHARDS = 2
+#: Most shards merged with ``sqrt`` by default.
+SQRT_MAX_SHARDS = 4
 #: Rounds per epoch, at least: a round trains a fifth of an epoch on all shards together.
 #: Measured with 2 shards on text8_head (5 epochs), against one process's analogy accuracy:
 #: 1 round per epoch loses 0.026, 2 rounds 0.010, 5 rounds 0.006, 20 rounds 0.005 (one seed).
@@ -704,8 +711,8 @@ def merge_deltas(parts: list[tuple[np.ndarray, np.ndarray]], rule: str = "sum"
         parts: per shard, in shard order, ``(rows, deltas)``: int64 sorted distinct row ids
             and their changes, bfloat16 bits in uint16 ``(len(rows), d)``
             (:func:`w2vcli._rows.to_bfloat16`).
-        rule: ``"sum"`` adds the deltas; ``"mean"`` divides each row's sum by the number of
-            shards that changed it (see :data:`MERGE_RULES`).
+        rule: ``"sum"`` adds the deltas; ``"mean"`` divides each row's sum by the number n of
+            shards that changed it, ``"sqrt"`` by sqrt(n) (see :data:`MERGE_RULES`).
 
     Returns:
         ``(rows, delta)``: int64 sorted ids of the rows any shard changed, and the change to
@@ -726,7 +733,7 @@ def merge_deltas(parts: list[tuple[np.ndarray, np.ndarray]], rule: str = "sum"
     lo = min(int(r[0]) for r, _ in parts if len(r))
     hi = max(int(r[-1]) for r, _ in parts if len(r)) + 1
     return merge_rows(tuple(r for r, _ in parts), tuple(d for _, d in parts), lo, hi,
-                      rule == "mean")
+                      _MERGE_POWER[rule])
 
 
 @dataclass
@@ -958,7 +965,8 @@ class ClusterRun:
         if not self.rounds:
             self.rounds = max(ROUNDS_PER_EPOCH, math.ceil(max(in_vocab) / self.round_words))
         if not self.merge:
-            self.merge = "sum" if len(shards) <= SUM_MAX_SHARDS else "mean"
+            self.merge = "sum" if len(shards) <= SUM_MAX_SHARDS else \
+                "sqrt" if len(shards) <= SQRT_MAX_SHARDS else "mean"
         self._static_value = _Static(vocab, spec, int(max_sentence_length), self.threads,
                                      self.rounds)
         self._static = self._scatter(self._static_value)
