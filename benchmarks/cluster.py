@@ -268,7 +268,7 @@ def measure_big_round(vocab_size: int, s: float, f1: float, slice_words: int,
     third = None
     try:
         first = [cl._train_slice(job(k, 0), static, base, None) for k in range(shards)]
-        merged = [cl._merge_block("sum", *[cl._block(t, j) for t in first])
+        merged = [cl._merge_block("sum", j, *[cl._block(t, j) for t in first])
                   for j in range(shards)]
         second = cl._train_slice(job(0, 1), static, base, None, *merged)
         if hot_words is not None:
@@ -278,7 +278,7 @@ def measure_big_round(vocab_size: int, s: float, f1: float, slice_words: int,
             cut = [(p[0][:np.searchsorted(p[0], hot_words)], p[1][:np.searchsorted(
                 p[0], hot_words)], p[2][:np.searchsorted(p[2], hot_words)],
                 p[3][:np.searchsorted(p[2], hot_words)]) for p in second.parts]
-            hot_merged = [cl._merge_block("sum", *[(cut[j], None)] * shards)
+            hot_merged = [cl._merge_block("sum", j, *[(cut[j], None)] * shards)
                           for j in range(shards)]
             third = cl._train_slice(job(0, 2, hot, False), static, base, None, *hot_merged)
     finally:
@@ -298,7 +298,7 @@ def measure_big_round(vocab_size: int, s: float, f1: float, slice_words: int,
             c, d = np.searchsorted(r_out, [lo, hi_out])
             parts.append(((r_in[a:b], d_in[a:b], r_out[c:d], d_out[c:d]), None))
         cl._warm_rows(workers)
-        merge_at[workers] = cl._merge_block("sum", *parts).seconds
+        merge_at[workers] = cl._merge_block("sum", 0, *parts).seconds
     merged_in = sum((len(part[0]) + len(part[2])) * dim * 2 for t in first
                     for part in t.parts)
     union = sum((len(m.rows_in) + len(m.rows_out)) * dim * 2 for m in merged)

@@ -682,10 +682,12 @@ def _block(trained, index: int):
     return trained.parts[index], trained.stats
 
 
-def _merge_block(rule: str, *pieces):
-    """Task: one row block of a round merged over the shards (:func:`merge_deltas`, in shard
-    order); a :class:`_Merged`."""
+def _merge_block(rule: str, index: int, *pieces):
+    """Task: row block ``index`` of a round merged over the shards (:func:`merge_deltas`, in
+    shard order); a :class:`_Merged`. ``pieces``: per shard, :func:`_block`'s result, or the
+    shard's whole :class:`_Trained` (the one trained where this task runs: no task to cut it)."""
     began = time.perf_counter()
+    pieces = [_block(p, index) if isinstance(p, _Trained) else p for p in pieces]
     for p in pieces:
         if not isinstance(p, tuple):
             return p
@@ -1230,18 +1232,19 @@ class ClusterRun:
                 key=f"w2v-slice-{key}-{k}-{self._attempt - 1}",
                 workers=[self._home(k)], allow_other_workers=True, retries=RETRIES,
                 pure=False) for k in range(shards)]
-            parts = [[self.client.submit(_block, t, j, key=f"w2v-block-{key}-{k}-{j}-"
-                                                           f"{self._attempt - 1}", pure=False)
-                      for k, t in enumerate(trained)] for j in range(shards)]
+            # Block j is merged where shard j trained: its own part needs no task.
+            parts = [[t if k == j else self.client.submit(
+                _block, t, j, key=f"w2v-block-{key}-{k}-{j}-{self._attempt - 1}", pure=False)
+                for k, t in enumerate(trained)] for j in range(shards)]
             blocks = [self.client.submit(
-                _merge_block, self.merge, *parts[j],
+                _merge_block, self.merge, j, *parts[j],
                 key=f"w2v-merge-{key}-{j}-{self._attempt - 1}", workers=[self._home(j)],
                 allow_other_workers=True, retries=RETRIES, pure=False)
                 for j in range(shards)]
             # The client holds the round's inner futures until it takes the round in: a future
             # released while the scheduler still registers a task that takes it would cancel
             # that task as having lost its dependencies.
-            self._held[g] = trained + [f for part in parts for f in part]
+            self._held[g] = [f for part in parts for f in part]
         except (CancelledError, OSError, TimeoutError) as exc:
             if _connection_lost(self.client, exc):
                 raise _Lost("the connection was lost") from None
