@@ -262,8 +262,8 @@ def measure_big_round(vocab_size: int, s: float, f1: float, slice_words: int,
 
     def job(k: int, r: int, hot=None, full=True):
         return cl._Job(run, k, [], 1, r, r, (r * shards + k) * sentences * 1000,
-                       10 * shards * sentences * 1000, cl._slice_seed(1, 1, r, k), 1,
-                       0, hot, full, True if hot is None else False, blocks_in, blocks_out)
+                       10 * shards * sentences * 1000, cl._slice_seed(1, 1, r, k), 0, hot,
+                       full, hot is None, blocks_in, blocks_out)
 
     third = None
     try:

@@ -328,7 +328,6 @@ class _Job:
     words_before: int
     total_words: int
     seed: int
-    generation: int
     delay: int
     hot: tuple[int, int] | None  # rows of w_in, w_out that sync every round (None: all)
     full: bool                   # this round syncs every row
@@ -432,6 +431,17 @@ def _count_shard(pieces, tokenizer: tuple, threads: int | None):
                   stats.control_chars, stats.chars, stats.has_text)
 
 
+@dataclass
+class _ShardCopy:
+    """A shard's copy of its worker's replica, which it trains: kept from round to round (with
+    ``--sync-words``, its rare rows hold the shard's changes since the last full sync)."""
+
+    w_in: np.ndarray
+    w_out: np.ndarray
+    generation: int   # of the base the replica was started from when this copy was made
+    last: int = -1    # the round this copy last trained
+
+
 class _RunState:
     """One run's data in a worker process: encoded shards and the worker's replica of the
     model (the same bits on every worker: each adds the same merged blocks)."""
@@ -443,7 +453,7 @@ class _RunState:
         self.version = -1
         self.w_in: np.ndarray | None = None
         self.w_out: np.ndarray | None = None
-        self.copies: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.copies: dict[int, _ShardCopy] = {}
 
     def shard(self, index: int, pieces, static: _Static):
         """The encoded shard ``index`` (encoded here the first time)."""
@@ -484,28 +494,26 @@ class _RunState:
             if self.version != version:
                 return None
             copy = self.copies.get(shard)
-            new = copy is None or copy[0].shape != self.w_in.shape or \
-                copy[1].shape != self.w_out.shape or copy[2] != self.generation
+            new = copy is None or copy.generation != self.generation
             if new:
-                copy = [np.empty_like(self.w_in), np.empty_like(self.w_out), self.generation,
-                        -1]
-                self.copies[shard] = copy
+                copy = self.copies[shard] = _ShardCopy(
+                    np.empty_like(self.w_in), np.empty_like(self.w_out), self.generation)
             if hot is None:
                 if rows_in is None:
-                    np.copyto(copy[0], self.w_in)
+                    np.copyto(copy.w_in, self.w_in)
                 else:
-                    copy_rows(copy[0], self.w_in, rows_in)
-                np.copyto(copy[1], self.w_out)
+                    copy_rows(copy.w_in, self.w_in, rows_in)
+                np.copyto(copy.w_out, self.w_out)
             elif refresh:
-                np.copyto(copy[0], self.w_in)
-                np.copyto(copy[1], self.w_out)
-            elif new or copy[3] != version - 1:
+                np.copyto(copy.w_in, self.w_in)
+                np.copyto(copy.w_out, self.w_out)
+            elif new or copy.last != version - 1:
                 return None  # the shard's unsynced rows are on another worker
             else:
-                copy[0][:hot[0]] = self.w_in[:hot[0]]
-                copy[1][:hot[1]] = self.w_out[:hot[1]]
-            copy[3] = version
-            return self.w_in, self.w_out, copy[0], copy[1]
+                copy.w_in[:hot[0]] = self.w_in[:hot[0]]
+                copy.w_out[:hot[1]] = self.w_out[:hot[1]]
+            copy.last = version
+            return self.w_in, self.w_out, copy.w_in, copy.w_out
 
     def close(self) -> None:
         for corpus, _ in self.shards.values():
@@ -586,7 +594,8 @@ def _warm_rows(shards: int) -> None:
 
 def _all_rows(w: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
     """int64 row ids: ``among``, else every row of ``w``."""
-    return np.arange(len(w), dtype=np.int64) if among is None else among.astype(np.int64)
+    return np.arange(len(w), dtype=np.int64) if among is None else \
+        among.astype(np.int64, copy=False)
 
 
 def _slice_seed(seed: int, epoch: int, round_: int, shard: int) -> int:
@@ -1224,8 +1233,7 @@ class ClusterRun:
             trained = [self.client.submit(
                 _train_slice, _Job(self.id, k, layout.corpus.shards[k], epoch, r, g,
                                    int(before[k]), layout.total_words,
-                                   _slice_seed(layout.seed, epoch, r, k), self._generation,
-                                   self.delay, layout.hot, self._full(g),
+                                   _slice_seed(layout.seed, epoch, r, k), self.delay, layout.hot, self._full(g),
                                    g == self._base_version or self._full(g - 1),
                                    layout.blocks_in, layout.blocks_out),
                 self._static, self._base, previous[k] if previous else None, *merged,
@@ -1270,24 +1278,21 @@ class ClusterRun:
             _Stopped (Ctrl-C), _Lost (the scheduler), the error of a task that raised after
             its retries, a task's W2VError.
         """
-        from distributed import wait
+        if stop.requested:
+            raise _Stopped
 
-        began = time.monotonic()
-        while True:
+        def check() -> bool:
             if stop.requested:
                 raise _Stopped
-            try:
-                wait(futures, timeout=POLL_SECONDS)
-                break
-            except TimeoutError:
-                self._check_scheduler()
-                if any(f.status in ("cancelled", "lost") for f in futures):
-                    break  # the scheduler dropped them: the round is submitted again
-                self._check_time(began, futures)
-            except (CancelledError, OSError) as exc:
-                if _connection_lost(self.client, exc):
-                    raise _Lost("the connection was lost") from None
-                break
+            self._check_scheduler()
+            # Futures the scheduler dropped never finish: the round is submitted again.
+            return any(f.status in ("cancelled", "lost") for f in futures)
+
+        try:
+            self._poll(futures, check)
+        except (CancelledError, OSError) as exc:
+            if _connection_lost(self.client, exc):
+                raise _Lost("the connection was lost") from None
         if any(f.status != "finished" for f in futures):
             self._check_scheduler()
             for f in futures:
@@ -1338,17 +1343,8 @@ class ClusterRun:
 
     def _gather(self, futures) -> list:
         """Results of setup tasks, in order; a task's W2VError re-raised here."""
-        from distributed import wait
-
-        began = time.monotonic()
         try:
-            while True:
-                try:
-                    wait(futures, timeout=POLL_SECONDS)
-                    break
-                except TimeoutError:
-                    self._check_scheduler_setup()
-                    self._check_time(began, futures)
+            self._poll(futures, self._check_scheduler_setup)
             results = self.client.gather(futures)
         except (CancelledError, OSError) as exc:
             if _connection_lost(self.client, exc):
@@ -1358,6 +1354,21 @@ class ClusterRun:
             if isinstance(r, _Failed):
                 raise r.error
         return results
+
+    def _poll(self, futures, check) -> None:
+        """Wait for ``futures``, calling ``check`` every :data:`POLL_SECONDS` (it may raise,
+        or return true to stop waiting); past :data:`ROUND_TIMEOUT`, a ClusterError."""
+        from distributed import wait
+
+        began = time.monotonic()
+        while True:
+            try:
+                wait(futures, timeout=POLL_SECONDS)
+                return
+            except TimeoutError:
+                if check():
+                    return
+                self._check_time(began, futures)
 
     def _check_time(self, began: float, futures) -> None:
         if ROUND_TIMEOUT is not None and time.monotonic() - began > ROUND_TIMEOUT:
